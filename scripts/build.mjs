@@ -1,0 +1,50 @@
+// Builds dist/ with esbuild: one bundle per executable, code-split so that a command
+// loads only what it needs (the dashboard's ink/react/yoga load only for the dashboard).
+import { build } from 'esbuild';
+import { cp, mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const out = join(root, 'dist');
+
+// CommonJS dependencies (ssh2) call require() for Node built-ins; give the ESM bundle one.
+const banner = {
+  js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);",
+};
+
+async function exists(p) {
+  try { await stat(p); return true; } catch { return false; }
+}
+
+await rm(join(out, 'tk'), { recursive: true, force: true });
+await rm(join(out, 'sim'), { recursive: true, force: true });
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  splitting: true,
+  sourcemap: 'linked',
+  banner,
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Optional native speed-ups of ssh2; it falls back to pure JS without them.
+  external: ['cpu-features', '*.node', 'node-pty'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  jsx: 'automatic',
+};
+const entries = [
+  { entryPoints: { tk: join(root, 'src/cli/main.ts') }, outdir: join(out, 'tk') },
+  { entryPoints: { 'tart-sim': join(root, 'src/sim/main.ts') }, outdir: join(out, 'sim') },
+];
+for (const e of entries) {
+  const entry = Object.values(e.entryPoints)[0];
+  if (await exists(entry)) await build({ ...common, ...e, chunkNames: 'chunks/[name]-[hash]' });
+}
+// Files the simulator installs into its guests (shell scripts, configs).
+const assets = join(root, 'src/sim/assets');
+if (await exists(assets)) {
+  await mkdir(join(out, 'sim'), { recursive: true });
+  await cp(assets, join(out, 'sim/assets'), { recursive: true });
+}
