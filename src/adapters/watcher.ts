@@ -67,6 +67,8 @@ export function watchWorktree(root: string, onChange: () => void, opts: { deboun
     depth: 32,
   });
   w.on('all', bump);
+  // Files saved while the initial scan ran are part of the scan, not events: refresh once ready.
+  w.once('ready', bump);
   // A vanished worktree or a permission error must not crash the board.
   w.on('error', () => {});
   return {

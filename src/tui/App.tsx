@@ -1,6 +1,6 @@
 // The connected root of the dashboard: reads the store through selectors, lays out the panes
 // from the terminal size, and turns keys into store actions or controller calls.
-import { Box, useInput, useWindowSize } from 'ink';
+import { Box, useInput, useWindowSize, type Key } from 'ink';
 import { useEffect, useMemo } from 'react';
 import type { VmView } from '../core/model.js';
 import { DestroyDialog } from '../../components/DestroyDialog.js';
@@ -199,7 +199,22 @@ export function App({ controller, config }: AppProps) {
     store.dispatch({ type: 'pageSize', rows: logPane ? layout.logHeight - 3 : layout.listHeight });
   }, [store, layout.listHeight, layout.logHeight, logPane]);
 
+  // Keys typed quickly (or type-ahead after a hand-off) can arrive as one chunk: handle each
+  // character as its own key press so none is lost.
   useInput((input, key) => {
+    const chars = [...input];
+    const plain = !key.ctrl && !key.meta && !key.return && !key.escape && !key.tab && !key.backspace && !key.delete;
+    if (plain && chars.length > 1) {
+      for (const ch of chars) {
+        if (ch === '\r' || ch === '\n') handleKey('', { ...key, return: true });
+        else if (ch !== '\x1b') handleKey(ch, key);
+      }
+      return;
+    }
+    handleKey(input, key);
+  });
+
+  function handleKey(input: string, key: Key): void {
     const s = store.getState();
     const d = (a: Parameters<typeof store.dispatch>[0]) => store.dispatch(a);
     if (key.ctrl && input === 'c') {
@@ -328,7 +343,7 @@ export function App({ controller, config }: AppProps) {
       case 'exec':
         return needVm((n) => controller.openExecPrompt(n));
     }
-  });
+  }
 
   const hints = useMemo(() => FOOTER_ORDER.map((a) => [prettyKeys(config.keys, a), SHORT[a] ?? a] as const), [config.keys]);
 
