@@ -189,25 +189,24 @@ export function createController(d: ControllerDeps): Controller {
             buf += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
             const lines = buf.split('\n');
             buf = lines.pop() ?? '';
-            if (lines.length) store.dispatch({ type: 'logAppend', vm: name, lines });
+            if (lines.length) store.dispatch({ type: 'logNote', vm: name, lines });
           },
           flush() {
-            if (buf) store.dispatch({ type: 'logAppend', vm: name, lines: [buf] });
+            if (buf) store.dispatch({ type: 'logNote', vm: name, lines: [buf] });
             buf = '';
           },
         };
       })();
-      // Give the log tail a moment to load before the command's own lines arrive.
-      setTimeout(() => {
-        store.dispatch({ type: 'logAppend', vm: name, lines: [`$ ${commandLine}`] });
+      {
+        store.dispatch({ type: 'logNote', vm: name, lines: [`$ ${commandLine}`] });
         run(name, 'exec', `running ${argv[0]}`, () =>
           service.exec(name, argv, { stdout: (c) => out.push(c), stderr: (c) => out.push(c), timeoutMs: 10 * 60_000 }).then((code) => {
             out.flush();
-            store.dispatch({ type: 'logAppend', vm: name, lines: [`[exit ${code}]`] });
+            store.dispatch({ type: 'logNote', vm: name, lines: [`[exit ${code}]`] });
             return `${name}: \`${commandLine}\` exited ${code}.`;
           }),
         );
-      }, 50);
+      }
     },
     enter(name, agent) {
       const vm = store.getState().vms.find((v) => v.name === name);

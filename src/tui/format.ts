@@ -16,11 +16,11 @@ export interface ColumnDef {
 }
 
 export const COLUMNS: readonly ColumnDef[] = [
-  { id: 'branch', title: 'BRANCH', min: 12, max: 40, priority: 100 },
+  { id: 'branch', title: 'BRANCH', min: 15, max: 40, priority: 100 },
   { id: 'state', title: 'VM', min: 9, max: 9, priority: 95 },
-  { id: 'agent', title: 'AGENT', min: 11, max: 11, priority: 90 },
+  { id: 'agent', title: 'AGENT', min: 10, max: 10, priority: 90 },
   { id: 'phase', title: 'PHASE', min: 14, max: 34, priority: 85 },
-  { id: 'changes', title: 'CHANGES', min: 11, max: 14, priority: 60 },
+  { id: 'changes', title: 'CHANGES', min: 10, max: 14, priority: 60 },
   { id: 'repo', title: 'REPO', min: 8, max: 20, priority: 50 },
   { id: 'ip', title: 'IP', min: 15, max: 15, priority: 40 },
   { id: 'lastUsed', title: 'USED', min: 8, max: 8, priority: 30, align: 'right' },
@@ -41,17 +41,13 @@ export function layoutColumns(width: number): { def: ColumnDef; width: number }[
   }
   let extra = Math.max(0, avail - need(chosen));
   const widths = chosen.map((c) => c.min);
-  // Hand out the remaining space to the flexible columns, in priority order.
-  while (extra > 0) {
-    let gave = false;
-    chosen.forEach((c, i) => {
-      if (extra > 0 && (widths[i] as number) < c.max) {
-        widths[i] = (widths[i] as number) + 1;
-        extra--;
-        gave = true;
-      }
-    });
-    if (!gave) break;
+  // Remaining space goes to the flexible columns, most important first (branch, then phase, …).
+  const order = chosen.map((c, i) => i).sort((a, b) => (chosen[b] as ColumnDef).priority - (chosen[a] as ColumnDef).priority);
+  for (const i of order) {
+    const c = chosen[i] as ColumnDef;
+    const give = Math.min(extra, c.max - (widths[i] as number));
+    widths[i] = (widths[i] as number) + give;
+    extra -= give;
   }
   return chosen.map((def, i) => ({ def, width: widths[i] as number }));
 }
@@ -106,7 +102,7 @@ export function phaseCell(vm: VmView, op: OpState | undefined, failure: string |
     const what = op.phase ?? op.kind;
     return { text: `${what} ${elapsed(now - op.startedAt)}`, tone: 'busy', spinning: true };
   }
-  if (failure) return { text: `failed: ${failure}`, tone: 'error', spinning: false };
+  if (failure) return { text: `✗ ${failure}`, tone: 'error', spinning: false };
   if (!vm.tracked) return { text: 'untracked', tone: 'dim', spinning: false };
   if (vm.status === 'missing') return { text: 'VM missing', tone: 'error', spinning: false };
   if (vm.provision_result === 'failed' || vm.phase === 'failed') {

@@ -51,6 +51,8 @@ export interface LogState {
   search: string;
   searching: boolean;
   phases: readonly PhaseSummaryItem[];
+  /** Lines tk itself added for this VM (exec output); kept when the file tail restarts. */
+  notes: readonly string[];
 }
 
 export interface State {
@@ -100,7 +102,7 @@ export function initialState(now = Date.now()): State {
     group: false,
     dialog: null,
     logPane: false,
-    log: { vm: null, lines: [], truncated: false, follow: true, offset: 0, unseen: 0, search: '', searching: false, phases: [] },
+    log: { vm: null, lines: [], truncated: false, follow: true, offset: 0, unseen: 0, search: '', searching: false, phases: [], notes: [] },
     message: null,
     pollWarning: null,
     hostFreeDiskGb: null,
@@ -146,6 +148,7 @@ export type Action =
   | { type: 'toggleLogPane' }
   | { type: 'logReset'; vm: string | null; lines: readonly string[]; truncated: boolean }
   | { type: 'logAppend'; vm: string; lines: readonly string[] }
+  | { type: 'logNote'; vm: string; lines: readonly string[] }
   | { type: 'logScroll'; delta: number }
   | { type: 'logFollow' }
   | { type: 'logSearchStart' }
@@ -456,10 +459,12 @@ export function reducer(s: State, a: Action): State {
       return { ...s, ops: { ...s.ops, [a.name]: { ...op, phase: a.phase, message: a.message } } };
     }
     case 'opEnd': {
+      // The row says which action failed; the message line (and `tk logs`) has the whole story.
+      const kind = s.ops[a.name]?.kind ?? 'action';
       const next: State = {
         ...s,
         ops: without(s.ops, a.name),
-        failures: a.ok ? without(s.failures, a.name) : { ...s.failures, [a.name]: a.message },
+        failures: a.ok ? without(s.failures, a.name) : { ...s.failures, [a.name]: `${kind} failed` },
         message: { text: a.message, level: a.ok ? 'info' : 'error', at: a.now },
       };
       return next;
@@ -470,19 +475,30 @@ export function reducer(s: State, a: Action): State {
       return s.message === null ? s : { ...s, message: null };
     case 'toggleLogPane':
       return { ...s, logPane: !s.logPane };
+    case 'logNote': {
+      if (s.log.vm !== a.vm) {
+        const notes = a.lines.slice(-LOG_MAX_LINES);
+        return { ...s, log: { ...initialState().log, vm: a.vm, lines: notes, notes } };
+      }
+      const notes = [...s.log.notes, ...a.lines].slice(-LOG_MAX_LINES);
+      return reducer({ ...s, log: { ...s.log, notes } }, { type: 'logAppend', vm: a.vm, lines: a.lines });
+    }
     case 'logReset': {
-      const lines = a.lines.length > LOG_MAX_LINES ? a.lines.slice(-LOG_MAX_LINES) : a.lines;
+      const notes = s.log.vm === a.vm ? s.log.notes : [];
+      const all = notes.length ? [...a.lines, ...notes] : a.lines;
+      const lines = all.length > LOG_MAX_LINES ? all.slice(-LOG_MAX_LINES) : all;
       return {
         ...s,
         log: {
           ...s.log,
           vm: a.vm,
           lines,
-          truncated: a.truncated || a.lines.length > LOG_MAX_LINES,
+          truncated: a.truncated || all.length > LOG_MAX_LINES,
           follow: true,
           offset: 0,
           unseen: 0,
           phases: phaseSummary([], a.lines),
+          notes,
         },
       };
     }
