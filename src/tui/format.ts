@@ -42,7 +42,7 @@ export function layoutColumns(width: number): { def: ColumnDef; width: number }[
   let extra = Math.max(0, avail - need(chosen));
   const widths = chosen.map((c) => c.min);
   // Remaining space goes to the flexible columns, most important first (branch, then phase, …).
-  const order = chosen.map((c, i) => i).sort((a, b) => (chosen[b] as ColumnDef).priority - (chosen[a] as ColumnDef).priority);
+  const order = chosen.map((_c, i) => i).sort((a, b) => (chosen[b] as ColumnDef).priority - (chosen[a] as ColumnDef).priority);
   for (const i of order) {
     const c = chosen[i] as ColumnDef;
     const give = Math.min(extra, c.max - (widths[i] as number));

@@ -235,7 +235,6 @@ describe('App (connected dashboard)', () => {
   it('uses no colour codes under NO_COLOR, colours otherwise', async () => {
     m = mount({ theme: { color: false, ascii: false } });
     await m.waitFor('feat/task-000');
-    // eslint-disable-next-line no-control-regex
     expect(m.frame()).not.toMatch(/\x1b\[3[0-9]m/);
     m.unmount();
     m = mount({ theme: { color: true, ascii: false } });

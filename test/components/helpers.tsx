@@ -28,7 +28,6 @@ export interface Mounted {
 }
 
 export function stripAnsi(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
 }
 
