@@ -61,7 +61,7 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     }
     inflight = true;
     const timeout = setTimeout(() => {
-      store.dispatch({
+      store.dispatchBackground({
         type: 'pollWarning',
         message: `tart has not answered for ${Math.round(config.pollTimeoutMs / 1000)} s; the board shows the last known state and retries when it answers.`,
       });
@@ -69,12 +69,12 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     try {
       const vms = await service.list();
       if (stopped) return;
-      store.dispatch({ type: 'listLoaded', vms });
+      store.dispatch({ type: 'listLoaded', vms }); // immediate: the first one is the first full frame
       void afterList(vms);
     } catch (e) {
       if (!stopped) {
         const err = toTkError(e);
-        store.dispatch({ type: 'pollWarning', message: `Listing VMs failed: ${err.message}${err.hint ? ` (${err.hint})` : ''}. Retrying.` });
+        store.dispatchBackground({ type: 'pollWarning', message: `Listing VMs failed: ${err.message}${err.hint ? ` (${err.hint})` : ''}. Retrying.` });
       }
     } finally {
       clearTimeout(timeout);
@@ -93,7 +93,7 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     syncAgentStatus(vms);
     const sel = store.getState().selected;
     if (sel) refreshChanges(sel); // catches commits made in the guest (the watchers ignore .git)
-    store.dispatch({ type: 'hostDisk', freeGb: await deps.freeDiskGb().catch(() => null) });
+    store.dispatchBackground({ type: 'hostDisk', freeGb: await deps.freeDiskGb().catch(() => null) });
   }
 
   function refreshChanges(name: string): void {
@@ -106,8 +106,8 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     service
       .changes(name)
       .then(
-        (c) => store.dispatch({ type: 'changes', name, changes: c }),
-        () => store.dispatch({ type: 'changes', name, changes: null }),
+        (c) => store.dispatchBackground({ type: 'changes', name, changes: c }),
+        () => store.dispatchBackground({ type: 'changes', name, changes: null }),
       )
       .finally(() => {
         changesInflight.delete(name);
@@ -140,8 +140,8 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
         await Promise.all(
           fresh.slice(i, i + 4).map((n) =>
             service.changes(n).then(
-              (c) => store.dispatch({ type: 'changes', name: n, changes: c }),
-              () => store.dispatch({ type: 'changes', name: n, changes: null }),
+              (c) => store.dispatchBackground({ type: 'changes', name: n, changes: c }),
+              () => store.dispatchBackground({ type: 'changes', name: n, changes: null }),
             ),
           ),
         );
@@ -157,7 +157,7 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
 
   async function readStatus(vm: string): Promise<void> {
     const status = await deps.readAgentStatus(deps.agentStatusPath(vm));
-    if (!stopped) store.dispatch({ type: 'agent', name: vm, status });
+    if (!stopped) store.dispatchBackground({ type: 'agent', name: vm, status });
   }
 
   function syncAgentStatus(vms: readonly VmView[]): void {
@@ -180,8 +180,8 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
       const name = s.selected;
       detailsAsked.add(name);
       service.details(name).then(
-        (d) => store.dispatch({ type: 'details', name, details: d }),
-        () => store.dispatch({ type: 'details', name, details: null }),
+        (d) => store.dispatchBackground({ type: 'details', name, details: d }),
+        () => store.dispatchBackground({ type: 'details', name, details: null }),
       );
     }
     if (s.selected) refreshChanges(s.selected);
@@ -192,12 +192,12 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
       if (wantTail) {
         const vm = wantTail;
         const t = deps.tailLog(service.logPath(vm), {
-          onReset: (lines, truncated) => store.dispatch({ type: 'logReset', vm, lines, truncated }),
-          onAppend: (lines) => store.dispatch({ type: 'logAppend', vm, lines }),
+          onReset: (lines, truncated) => store.dispatchBackground({ type: 'logReset', vm, lines, truncated }),
+          onAppend: (lines) => store.dispatchBackground({ type: 'logAppend', vm, lines }),
         });
         tail = { vm, close: () => t.close() };
       } else {
-        store.dispatch({ type: 'logReset', vm: null, lines: [], truncated: false });
+        store.dispatchBackground({ type: 'logReset', vm: null, lines: [], truncated: false });
       }
     }
   });

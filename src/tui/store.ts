@@ -573,20 +573,46 @@ export function promptMatches(d: Extract<Dialog, { kind: 'prompt' }>): string[] 
 
 export interface Store {
   getState(): State;
+  /** Applies the action; subscribers hear about it on the next turn of the event loop. */
   dispatch(a: Action): void;
+  /** For background data (polls, git, watchers): subscribers hear about it within BACKGROUND_COALESCE_MS. */
+  dispatchBackground(a: Action): void;
   subscribe(fn: () => void): () => void;
 }
 
-export function createStore(init: State = initialState()): Store {
+/** Background updates are grouped in windows this long, so a burst costs one frame. */
+export const BACKGROUND_COALESCE_MS = 40;
+
+export function createStore(init: State = initialState(), opts: { batch?: boolean } = {}): Store {
   let state = init;
   const subs = new Set<() => void>();
+  let immediate: NodeJS.Immediate | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  const notify = () => {
+    if (immediate) clearImmediate(immediate);
+    if (timer) clearTimeout(timer);
+    immediate = null;
+    timer = null;
+    for (const fn of [...subs]) fn();
+  };
+  const apply = (a: Action): boolean => {
+    const next = reducer(state, a);
+    if (next === state) return false;
+    state = next;
+    return true;
+  };
   return {
     getState: () => state,
     dispatch(a) {
-      const next = reducer(state, a);
-      if (next === state) return;
-      state = next;
-      for (const fn of [...subs]) fn();
+      if (!apply(a)) return;
+      if (opts.batch === false) return notify();
+      // Coalesce what happens in one turn (a key and its effects) into one notification.
+      if (!immediate) immediate = setImmediate(notify);
+    },
+    dispatchBackground(a) {
+      if (!apply(a)) return;
+      if (opts.batch === false) return notify();
+      if (!immediate && !timer) timer = setTimeout(notify, BACKGROUND_COALESCE_MS);
     },
     subscribe(fn) {
       subs.add(fn);

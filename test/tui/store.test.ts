@@ -181,8 +181,23 @@ describe('phase markers', () => {
 });
 
 describe('store', () => {
-  it('notifies subscribers only when the state changes', () => {
+  it('coalesces a burst of changes into one notification', async () => {
     const store = createStore(initialState(NOW));
+    let calls = 0;
+    store.subscribe(() => calls++);
+    store.dispatch({ type: 'listLoaded', vms });
+    for (const v of vms) store.dispatch({ type: 'changes', name: v.name, changes: { changed: 1, ahead: 0, behind: 0 } });
+    expect(calls).toBe(0);
+    await new Promise((r) => setImmediate(r));
+    expect(calls).toBe(1);
+    for (const v of vms) store.dispatchBackground({ type: 'agent', name: v.name, status: { state: 'idle', at: 'x' } });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(calls).toBe(2);
+    expect(Object.keys(store.getState().changes).length).toBe(vms.length);
+  });
+
+  it('notifies subscribers only when the state changes', () => {
+    const store = createStore(initialState(NOW), { batch: false });
     let calls = 0;
     const off = store.subscribe(() => calls++);
     store.dispatch({ type: 'listLoaded', vms });
