@@ -32,7 +32,7 @@ function Highlight({ line, search }: { line: string; search: string }) {
 export function LogPane({ log, height, width, title }: LogPaneProps) {
   const theme = useTheme();
   const phases = log.phases;
-  const summaryRows = phases.length > 0 ? 1 : 0;
+  const summaryRows = phases.length > 0 ? 2 : 0;
   const bodyRows = Math.max(1, height - 2 - summaryRows);
   const { start, lines } = logWindow(log, bodyRows);
   const status = log.follow ? 'following' : `line ${start + 1}/${log.lines.length}${log.unseen ? `, ${log.unseen} new: End to follow` : ''}`;
@@ -47,13 +47,13 @@ export function LogPane({ log, height, width, title }: LogPaneProps) {
         </Text>
       </Box>
       {summaryRows > 0 && (
-        <Box height={1} overflow="hidden">
-          <Text wrap="truncate-end">
+        <Box height={2} overflow="hidden">
+          <Text wrap="wrap">
             {phases.map((p, i) => (
               <Text key={p.phase + i} {...toneStyle(theme, p.result === 'ok' ? 'ok' : p.result === 'failed' ? 'error' : p.result === 'running' ? 'busy' : 'dim')}>
                 {p.result === 'ok' ? '✓' : p.result === 'failed' ? '✗' : p.result === 'running' ? '…' : '-'}
                 {p.phase}
-                {p.ms !== null ? ` ${(p.ms / 1000).toFixed(1)}s` : ''}
+                {p.ms !== null && (p.ms >= 1000 || p.result !== 'ok') ? ` ${(p.ms / 1000).toFixed(1)}s` : ''}
                 {p.result === 'failed' && p.msg ? ` (${p.msg})` : ''}
                 {'  '}
               </Text>

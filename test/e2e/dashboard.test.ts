@@ -21,7 +21,7 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-function start(env: Record<string, string> = {}, size = { cols: 120, rows: 32 }): PtySession {
+function start(env: Record<string, string | undefined> = {}, size = { cols: 120, rows: 32 }): PtySession {
   const home = mkdtempSync(join(tmpdir(), 'tk-dash-'));
   dirs.push(home);
   const s = spawnPty(process.execPath, [runner], { ...size, env: { TK_FAKE_HOME: home, TK_FAKE_COUNT: '12', ...env } });
@@ -160,5 +160,52 @@ describe('dashboard in a pseudo-terminal', () => {
     await s.waitFor((t) => t.includes('BRANCH') && !t.includes('DISK'));
     s.write('q');
     expect(await s.exited()).toBe(0);
+  });
+
+  it('spawns a VM with keys and shows its phases, then the log pane with the phase summary and search', async () => {
+    const s = start({ TK_FAKE_STEP_MS: '120' });
+    await s.waitFor('feat/task-000');
+    s.write('n');
+    await s.waitFor('Spawn a VM for branch');
+    await s.waitFor('feat/logout');
+    s.write('feat/new-thing');
+    s.write(KEYS.enter);
+    // The row appears and walks through the phases with a spinner and elapsed time.
+    await s.waitFor(/feat\/new-thing .*(clone|configure|boot|ip) \d+s/);
+    await s.waitFor(/feat\/new-thing .*(ssh|mount|git|profile|agent-install|agent-config|scripts) \d+s/);
+    await s.waitFor('tachikoma-fake-feat-new-thing: created', 15_000);
+    await s.waitFor(/› feat\/new-thing +running .*ready/);
+    s.write('l');
+    await s.waitFor('log tachikoma-fake-feat-new-thing');
+    await s.waitFor('✓clone');
+    expect(await s.screenText()).toMatch(/✓scripts/);
+    s.write('/');
+    s.write('output of boot');
+    s.write(KEYS.enter);
+    await s.waitFor(/line \d+\/\d+/);
+    expect(await s.screenText()).toContain('output of boot');
+    s.write(KEYS.end);
+    await s.waitFor('following');
+    s.write(KEYS.escape);
+    await s.waitFor((t) => !t.includes('log tachikoma-fake') && t.includes('provision'));
+    s.write('q');
+    expect(await s.exited()).toBe(0);
+  });
+
+  it('honours NO_COLOR (no colour escapes at all)', async () => {
+    // FORCE_COLOR=1 because the harness sets CI=false (Ink needs it) and supports-color turns
+    // colour off whenever CI is set: without it this test could not fail.
+    const s = start({ NO_COLOR: '1', FORCE_COLOR: '1' });
+    await s.waitFor('feat/task-000');
+    s.write('q');
+    await s.exited();
+    // eslint-disable-next-line no-control-regex
+    expect(s.output()).not.toMatch(/\x1b\[(?:\d+;)*(?:3[0-7]|9[0-7]|38;[\d;]+)m/);
+    // Control: the same board without NO_COLOR does use colours.
+    const c = start({ FORCE_COLOR: '1', NO_COLOR: undefined });
+    await c.waitFor('feat/task-000');
+    c.write('q');
+    await c.exited();
+    expect(c.output()).toMatch(/\x1b\[(?:\d+;)*(?:3[0-7]|9[0-7]|38;[\d;]+)m/);
   });
 });

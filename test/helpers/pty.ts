@@ -54,6 +54,7 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions = {}): P
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
   // CI=true makes Ink stop repainting; TERM must be a real terminal type.
   const env = { ...process.env, CI: 'false', TERM: 'xterm-256color', FORCE_COLOR: '0', ...opts.env } as Record<string, string>;
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   delete env['VITEST'];
   delete env['VITEST_WORKER_ID'];
   const p = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd ?? process.cwd(), env });
