@@ -199,7 +199,6 @@ describe('dashboard in a pseudo-terminal', () => {
     await s.waitFor('feat/task-000');
     s.write('q');
     await s.exited();
-    // eslint-disable-next-line no-control-regex
     expect(s.output()).not.toMatch(/\x1b\[(?:\d+;)*(?:3[0-7]|9[0-7]|38;[\d;]+)m/);
     // Control: the same board without NO_COLOR does use colours.
     const c = start({ FORCE_COLOR: '1', NO_COLOR: undefined });
