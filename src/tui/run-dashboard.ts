@@ -160,6 +160,7 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
   process.on('unhandledRejection', onCrash);
 
   let fdUsed = false;
+  let exitCode = 0;
   try {
     for (;;) {
       // The first stream reuses the fd opened above (so a missing /dev/tty fails early).
@@ -186,15 +187,36 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
           onRender: onRender ? (m) => onRender(m.renderTime) : undefined,
         },
       );
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        if (store.getState().quit || hand.pending) resolve();
-      });
-      wake = null;
       const inst: Instance = instance;
+      // Ink exits by itself only when rendering threw (its error boundary): that is a crash.
+      const selfExit = inst.waitUntilExit().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      let crashed: unknown = null;
+      let decided = false;
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          wake = resolve;
+          if (store.getState().quit || hand.pending) resolve();
+        }),
+        selfExit.then((e) => {
+          if (!decided) crashed = e ?? new Error('the dashboard stopped unexpectedly');
+        }),
+      ]);
+      decided = true;
+      wake = null;
       inst.unmount();
       await inst.waitUntilExit().catch(() => {});
       release();
+      if (crashed !== null) {
+        hand.pending?.fail(crashed);
+        stdout.write(ALT_OFF_RESTORE);
+        const e = crashed as Error;
+        process.stderr.write(`tk: the dashboard crashed: ${e.stack ?? e.message ?? String(e)}\nThe VMs are untouched; run tk again, or use tk list.\n`);
+        exitCode = 1;
+        break;
+      }
       const h = hand.pending;
       if (store.getState().quit || !h) break;
       // Hand the terminal over. Ctrl-C in the child also signals us (same process group): ignore it.
@@ -225,5 +247,5 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
       await live.stop();
     }
   }
-  return 0;
+  return exitCode;
 }

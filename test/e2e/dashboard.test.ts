@@ -31,6 +31,7 @@ function start(env: Record<string, string | undefined> = {}, size = { cols: 120,
 
 /** Runs the dashboard inside `bash -c` so `stty -a` can run on the same terminal after it exits. */
 function startInShell(env: Record<string, string> = {}): PtySession {
+  // RC and the tty modes are printed after the dashboard exits, on the same terminal.
   const home = mkdtempSync(join(tmpdir(), 'tk-dash-'));
   dirs.push(home);
   const script = `"${process.execPath}" "${runner}"; echo "RC=$?"; stty -a | tr -s ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo STTY-DONE; sleep 5`;
@@ -107,14 +108,14 @@ describe('dashboard in a pseudo-terminal', () => {
     // Ctrl-C in the child must not kill the dashboard.
     s.write(KEYS.ctrlC);
     await new Promise((r) => setTimeout(r, 100));
-    // Type-ahead right after exit reaches the board: "j" moves the selection once it is back.
-    s.write('exit\r');
+    // Type-ahead: "j" typed together with the shell's exit reaches the board once it is back.
+    s.write('exit\rj');
     await s.waitFor('BRANCH');
     expect(await s.buffer()).toBe('alternate');
-    await s.waitFor(/› +feat\/task-009/);
     await s.waitFor('Back from tachikoma-api-feat-task-009');
-    s.write('j');
     await s.waitFor(/› +feat\/task-005/);
+    s.write('k');
+    await s.waitFor(/› +feat\/task-009/);
     s.write('q');
     expect(await s.exited()).toBe(0);
   });
@@ -148,6 +149,17 @@ describe('dashboard in a pseudo-terminal', () => {
     expect(await s.buffer()).toBe('normal');
     const after = await s.screenText();
     expect(after).toContain('RC=143');
+    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+  });
+
+  it('restores the terminal and explains when rendering crashes', async () => {
+    const s = startInShell({ TK_FAKE_CRASH_AFTER_MS: '300' });
+    await s.waitFor('feat/task-000');
+    await s.waitFor('STTY-DONE', 15_000);
+    expect(await s.buffer()).toBe('normal');
+    const after = await s.screenText();
+    expect(after).toContain('tk: the dashboard crashed');
+    expect(after).toContain('RC=1');
     expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
   });
 
