@@ -14,11 +14,11 @@ export interface DetailsPaneProps {
 
 function Field({ label, value }: { label: string; value: string }) {
   return (
-    <Box height={1} overflow="hidden">
+    <Box height={1} overflow="hidden" paddingRight={2}>
       <Box width={12} flexShrink={0}>
         <Text dimColor>{label}</Text>
       </Box>
-      <Text wrap="truncate-end">{value}</Text>
+      <Text wrap="truncate-middle">{value}</Text>
     </Box>
   );
 }

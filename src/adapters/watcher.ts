@@ -2,6 +2,7 @@
 // and one for agent status directories. Dependency folders and .git internals are ignored so a
 // `npm install` in the guest or git's own bookkeeping never floods the board.
 import { watch, type FSWatcher } from 'chokidar';
+import { existsSync } from 'node:fs';
 import { sep } from 'node:path';
 
 /** Directory names never watched inside a worktree. */
@@ -79,13 +80,19 @@ export function watchWorktree(root: string, onChange: () => void, opts: { deboun
   };
 }
 
-/** Watches a set of directories (not recursively); `onFile(dir, file)` for each add/change/unlink. */
+/**
+ * Watches a set of directories (not recursively); `onFile(dir, file)` for each add/change/unlink,
+ * and `onFile(dir, '')` when a directory that did not exist yet appears (re-checked on each set()).
+ */
 export interface DirSetWatcher extends Closable {
   set(dirs: readonly string[]): void;
 }
 
 export function watchDirs(onFile: (dir: string, file: string) => void): DirSetWatcher {
-  const current = new Set<string>();
+  const watched = new Set<string>();
+  // chokidar does not notice a directory created after it was asked to watch it: directories
+  // that do not exist yet wait here and are re-checked on every set() (each poll).
+  const pending = new Set<string>();
   let w: FSWatcher | null = null;
   const ensure = (): FSWatcher => {
     if (!w) {
@@ -101,12 +108,26 @@ export function watchDirs(onFile: (dir: string, file: string) => void): DirSetWa
   return {
     set(dirs) {
       const next = new Set(dirs);
-      const add = [...next].filter((d) => !current.has(d));
-      const drop = [...current].filter((d) => !next.has(d));
+      for (const d of [...watched]) {
+        if (!next.has(d)) {
+          w?.unwatch(d);
+          watched.delete(d);
+        }
+      }
+      for (const d of [...pending]) if (!next.has(d)) pending.delete(d);
+      const add: string[] = [];
+      for (const d of next) {
+        if (watched.has(d)) continue;
+        if (existsSync(d)) {
+          add.push(d);
+          watched.add(d);
+          // It may already hold files written before we watched it: file '' = "look again".
+          if (pending.delete(d)) onFile(d, '');
+        } else {
+          pending.add(d);
+        }
+      }
       if (add.length) ensure().add(add);
-      if (drop.length && w) w.unwatch(drop);
-      for (const d of add) current.add(d);
-      for (const d of drop) current.delete(d);
     },
     async close() {
       if (w) await w.close();

@@ -164,7 +164,8 @@ function Overlay({ width, height, config }: { width: number; height: number; con
   );
 }
 
-const FOOTER_ORDER: KeyAction[] = ['enter', 'enterAgent', 'spawn', 'resume', 'halt', 'suspend', 'destroy', 'pr', 'exec', 'logs', 'filter', 'nextWaiting', 'sort', 'group', 'help', 'quit'];
+// Help and quit first: whatever the width, the way to every other key stays visible.
+const FOOTER_ORDER: KeyAction[] = ['help', 'quit', 'enter', 'enterAgent', 'spawn', 'resume', 'halt', 'suspend', 'destroy', 'nextWaiting', 'logs', 'filter', 'pr', 'exec', 'sort', 'group'];
 const SHORT: Partial<Record<KeyAction, string>> = {
   enter: 'enter',
   enterAgent: 'agent',

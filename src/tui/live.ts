@@ -15,6 +15,7 @@ export interface Closable {
 /** The I/O the live layer needs; run-dashboard passes the real adapters, tests may pass others. */
 export interface LiveDeps {
   watchWorktree(root: string, onChange: () => void, opts: { debounceMs: number }): Closable;
+  /** `file` is '' when a watched directory appears. */
   watchDirs(onFile: (dir: string, file: string) => void): Closable & { set(dirs: readonly string[]): void };
   tailLog(path: string, h: { onReset(lines: string[], truncated: boolean): void; onAppend(lines: string[]): void }): { close(): void };
   readAgentStatus(path: string): Promise<AgentStatus | null>;
@@ -150,7 +151,7 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
   }
 
   const statusWatcher = deps.watchDirs((dir, file) => {
-    if (file !== 'agent.json') return;
+    if (file !== 'agent.json' && file !== '') return;
     const vm = statusDirs.get(dir);
     if (vm) void readStatus(vm);
   });
@@ -165,7 +166,9 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     statusDirs.clear();
     for (const v of vms) statusDirs.set(dirOf(deps.agentStatusPath(v.name)), v.name);
     statusWatcher.set([...statusDirs.keys()]);
-    for (const v of vms) if (!before.has(v.name)) void readStatus(v.name);
+    // The watcher gives latency; this re-read on every poll is the backstop for events it can miss
+    // (a file written while its directory was being added). Unchanged statuses do not re-render.
+    for (const v of vms) if (!before.has(v.name) || v.status === 'running') void readStatus(v.name);
   }
 
   // Selected VM: details once (cached), the log tail while the log pane is open.

@@ -120,3 +120,30 @@ describe('worktree watcher', () => {
     }
   });
 });
+
+describe('directory set watcher', () => {
+  it('reports files in watched directories, including directories created later', async () => {
+    const { watchDirs } = await import('../../src/adapters/watcher.js');
+    const d = tmp();
+    const a = join(d, 'a');
+    const b = join(d, 'b');
+    mkdirSync(a);
+    const seen: string[] = [];
+    const w = watchDirs((dir, file) => seen.push(`${dir === a ? 'a' : dir === b ? 'b' : '?'}:${file}`));
+    try {
+      w.set([a, b]);
+      await new Promise((r) => setTimeout(r, 200));
+      writeFileSync(join(a, 'agent.json'), '{}');
+      await waitFor(() => seen.includes('a:agent.json'));
+      mkdirSync(b);
+      writeFileSync(join(b, 'agent.json'), '{}');
+      w.set([a, b]); // the next poll
+      await waitFor(() => seen.includes('b:'));
+      await new Promise((r) => setTimeout(r, 200));
+      writeFileSync(join(b, 'agent.json'), '{"x":1}');
+      await waitFor(() => seen.includes('b:agent.json'));
+    } finally {
+      await w.close();
+    }
+  });
+});
