@@ -5,6 +5,7 @@
 //   poll_idle_ms = 5000      # tart poll when nothing moves
 //   poll_timeout_ms = 15000  # a hung `tart list` is abandoned after this and a warning shown
 //   changes_debounce_ms = 80 # worktree watcher debounce before `git status`
+//   bell = true              # ring the terminal bell when an agent starts waiting for input
 //   [dashboard.keys]
 //   destroy = "X"            # action = key (or list of keys); see DEFAULT_KEYS
 //
@@ -99,6 +100,7 @@ export interface DashboardConfig {
   pollIdleMs: number;
   pollTimeoutMs: number;
   changesDebounceMs: number;
+  bell: boolean;
 }
 
 export const DEFAULT_DASHBOARD_CONFIG: DashboardConfig = {
@@ -107,6 +109,7 @@ export const DEFAULT_DASHBOARD_CONFIG: DashboardConfig = {
   pollIdleMs: 5000,
   pollTimeoutMs: 15000,
   changesDebounceMs: 80,
+  bell: true,
 };
 
 export class DashboardConfigError extends Error {
@@ -138,7 +141,7 @@ export function dashboardConfigFrom(raw: unknown): DashboardConfig {
   if (raw === undefined || raw === null) return DEFAULT_DASHBOARD_CONFIG;
   if (typeof raw !== 'object' || Array.isArray(raw)) throw new DashboardConfigError('[dashboard] must be a table');
   const table = raw as Record<string, unknown>;
-  const known = new Set(['keys', 'poll_active_ms', 'poll_idle_ms', 'poll_timeout_ms', 'changes_debounce_ms']);
+  const known = new Set(['keys', 'poll_active_ms', 'poll_idle_ms', 'poll_timeout_ms', 'changes_debounce_ms', 'bell']);
   for (const k of Object.keys(table)) {
     if (!known.has(k)) throw new DashboardConfigError(`unknown key [dashboard] ${k} (known: ${[...known].join(', ')})`);
   }
@@ -171,5 +174,8 @@ export function dashboardConfigFrom(raw: unknown): DashboardConfig {
   const pollIdleMs = intField(table, 'poll_idle_ms', 500, 600_000, DEFAULT_DASHBOARD_CONFIG.pollIdleMs);
   const pollTimeoutMs = intField(table, 'poll_timeout_ms', 1000, 600_000, DEFAULT_DASHBOARD_CONFIG.pollTimeoutMs);
   const changesDebounceMs = intField(table, 'changes_debounce_ms', 0, 5000, DEFAULT_DASHBOARD_CONFIG.changesDebounceMs);
-  return { keys, pollActiveMs, pollIdleMs, pollTimeoutMs, changesDebounceMs };
+  const bellRaw = table['bell'];
+  if (bellRaw !== undefined && typeof bellRaw !== 'boolean') throw new DashboardConfigError(`[dashboard] bell must be true or false, got ${JSON.stringify(String(bellRaw))}`);
+  const bell = bellRaw ?? DEFAULT_DASHBOARD_CONFIG.bell;
+  return { keys, pollActiveMs, pollIdleMs, pollTimeoutMs, changesDebounceMs, bell };
 }

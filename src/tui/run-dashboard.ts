@@ -113,8 +113,16 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
         wake?.();
       }),
   });
+  // Ring the terminal bell when an agent starts waiting for input ([dashboard] bell = false to stop).
+  let waitingBefore = new Set<string>();
+  let bellPrimed = false;
   const unsubQuit = store.subscribe(() => {
-    if (store.getState().quit) wake?.();
+    const s = store.getState();
+    if (s.quit) wake?.();
+    const waitingNow = new Set(Object.entries(s.agents).filter(([, a]) => a.state === 'waiting').map(([n]) => n));
+    if (opts.config.bell && bellPrimed && instance && [...waitingNow].some((n) => !waitingBefore.has(n))) stdout.write('\x07');
+    waitingBefore = waitingNow;
+    if (s.loaded) bellPrimed = true;
   });
 
   let instance: Instance | null = null;

@@ -25,6 +25,7 @@ it('captures the board, the log pane and the help overlay; a waiting agent stand
     writeFileSync(join(working, 'agent.json'), JSON.stringify({ state: 'working', at: new Date().toISOString() }));
     await s.waitFor('1 waiting for input');
     await s.waitFor(/! feat\/task-004 .*◆ WAITING/);
+    expect(s.output()).toContain('\x07'); // the bell rang
     await s.waitFor(/feat\/task-000 .*● working/);
     s.write('n');
     await s.waitFor('Spawn a VM');

@@ -26,6 +26,8 @@ describe('dashboard config', () => {
     expect(() => dashboardConfigFrom({ keys: { halt: 'ctrl+h' } })).toThrow(/one character/);
     expect(() => dashboardConfigFrom({ poll_idle_ms: 5 })).toThrow(/poll_idle_ms must be an integer between/);
     expect(() => dashboardConfigFrom({ colour: 'x' })).toThrow(/unknown key \[dashboard\] colour/);
+    expect(() => dashboardConfigFrom({ bell: 'yes' })).toThrow(/bell must be true or false/);
+    expect(dashboardConfigFrom({ bell: false }).bell).toBe(false);
   });
 });
 
