@@ -373,8 +373,11 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
     handleForward(req, res, u).catch(fail);
   };
 
+  const tunnels = new Set<Duplex>();
   const onConnect = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const t0 = performance.now();
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
     const target = req.url ?? '';
     const reply = (status: string, extra = ''): void => {
       socket.end(`HTTP/1.1 ${status}\r\n${extra}Content-Length: 0\r\nConnection: close\r\n\r\n`);
@@ -451,6 +454,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
           await new Promise<void>((r) => {
             server.close(() => r());
             server.closeAllConnections();
+            for (const t of tunnels) t.destroy();
           });
           if (ownsDispatcher) await dispatcher.close();
         },
