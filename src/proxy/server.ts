@@ -216,7 +216,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
     return up.statusCode;
   }
 
-  async function handleApi(req: IncomingMessage, res: ServerResponse, pathAndQuery: string): Promise<void> {
+  async function handleApi(req: IncomingMessage, res: ServerResponse, pathAndQuery: string, absolute = false): Promise<void> {
     const t0 = performance.now();
     const candidates = [
       single(req.headers['x-api-key']),
@@ -272,7 +272,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
       log(`vm=${vm} ${req.method} ${logPath(pathAndQuery)} upstream ${upstream.origin} failed: ${(e as Error).message}`);
       apiError(res, 502, 'api_error', `tk credential proxy: the upstream ${upstream.host} could not be reached; details are in the host's proxy log.`);
     }
-    log(`vm=${vm} ${req.method} ${logPath(pathAndQuery)} -> ${status} ${(performance.now() - t0).toFixed(1)}ms (credential: ${auth.label})`);
+    log(`vm=${vm} ${req.method} ${logPath(pathAndQuery)} -> ${status} ${(performance.now() - t0).toFixed(1)}ms (credential: ${auth.label}${absolute ? '; absolute-form via HTTP_PROXY' : ''})`);
   }
 
   function proxyVm(req: IncomingMessage): string | undefined {
@@ -363,7 +363,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
     if (isSelf(u)) {
       if (u.pathname === '/health') return handleHealth(res);
       if (u.pathname.startsWith('/v1/')) {
-        handleApi(req, res, u.pathname + u.search).catch(fail);
+        handleApi(req, res, u.pathname + u.search, true).catch(fail);
         return;
       }
       req.resume();
