@@ -30,7 +30,8 @@ async function main(argv: string[]): Promise<number> {
     }
   }
   const config = resolveProxyConfig(partial);
-  const d = await startDaemon({ config, home: opts.home ?? defaultTkHome(), bind: opts.bind, port: opts.port, echo: process.stderr });
+  // No echo: when detached, stderr is the proxy log file itself; only fatal start errors go there.
+  const d = await startDaemon({ config, home: opts.home ?? defaultTkHome(), bind: opts.bind, port: opts.port });
   await d.done;
   return 0;
 }
