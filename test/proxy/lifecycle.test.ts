@@ -169,6 +169,15 @@ describe('CredentialProxyControl', () => {
     expect(g.env['ANTHROPIC_BASE_URL']).toBe(`http://127.0.0.1:${port}`);
     const token = g.env['ANTHROPIC_AUTH_TOKEN']!;
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    // no secret in the daemon's argv (visible in ps)
+    const daemon = readPidFile(home);
+    expect(daemon.state).toBe('running');
+    if (daemon.state === 'running' && process.platform === 'linux') {
+      const argv = readFileSync(`/proc/${daemon.info.pid}/cmdline`, 'utf8');
+      expect(argv).toContain('--port');
+      expect(argv).not.toContain(HOST_KEY);
+      expect(argv).not.toContain(token);
+    }
     expect(g.env['HTTPS_PROXY']).toBe(`http://tk:${token}@127.0.0.1:${port}`);
     // the same VM keeps its token; another VM gets another one; the daemon is reused
     expect((await control.guestCredentials('tk-repo-main')).env['ANTHROPIC_AUTH_TOKEN']).toBe(token);
