@@ -1,6 +1,6 @@
 // Start/stop/status of the proxy daemon from another process (tk CLI, provisioning).
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, closeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -102,7 +102,8 @@ export async function spawnDaemon(opts: { config: ProxyConfig; home: string; bin
   while (Date.now() < deadline) {
     const h = await probeHealth(opts.bind, opts.port, 300);
     if (h) return h;
-    if (exited !== undefined) break;
+    // Our child exited: fail fast, unless it lost a start race to another proxy that is coming up.
+    if (exited !== undefined && readPidFile(opts.home).state !== 'running') break;
     await sleep(40);
   }
   const s = readPidFile(opts.home);
@@ -112,8 +113,39 @@ export async function spawnDaemon(opts: { config: ProxyConfig; home: string; bin
   });
 }
 
-/** Make sure a tk proxy answers at bind:port; start one if nothing listens there. */
-export async function ensureRunning(opts: { config: ProxyConfig; home: string; env?: NodeJS.ProcessEnv }): Promise<Health> {
+const inflight = new Map<string, Promise<Health>>();
+
+/**
+ * Make sure a tk proxy answers at bind:port; start one if nothing listens there. Concurrent callers
+ * (several VMs provisioned at once, in this process or in other tk processes) start one daemon:
+ * in-process they share the promise, across processes an O_EXCL spawn lock elects the spawner.
+ */
+export function ensureRunning(opts: { config: ProxyConfig; home: string; env?: NodeJS.ProcessEnv }): Promise<Health> {
+  const key = `${opts.home}|${opts.config.credential_proxy_bind}|${opts.config.credential_proxy_port}`;
+  let p = inflight.get(key);
+  if (!p) {
+    p = ensureRunningOnce(opts).finally(() => inflight.delete(key));
+    inflight.set(key, p);
+  }
+  return p;
+}
+
+function tryLock(file: string): boolean {
+  try {
+    closeSync(openSync(file, 'wx', 0o600));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    try {
+      if (Date.now() - statSync(file).mtimeMs > 10_000) rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile */
+    }
+    return false;
+  }
+}
+
+async function ensureRunningOnce(opts: { config: ProxyConfig; home: string; env?: NodeJS.ProcessEnv }): Promise<Health> {
   const bind = opts.config.credential_proxy_bind;
   const port = opts.config.credential_proxy_port;
   const h = await probeHealth(bind, port);
@@ -129,7 +161,27 @@ export async function ensureRunning(opts: { config: ProxyConfig; home: string; e
       hint: 'Stop it with `tk proxy stop` so the next spawn starts one with the current settings.',
     });
   }
-  return spawnDaemon({ config: opts.config, home: opts.home, bind, port, ...(opts.env ? { env: opts.env } : {}) });
+  mkdirSync(proxyDir(opts.home), { recursive: true, mode: 0o700 });
+  const lock = join(proxyDir(opts.home), 'spawn.lock');
+  const deadline = Date.now() + 4000;
+  while (!tryLock(lock)) {
+    // another tk process is starting the proxy: wait for it
+    const h2 = await probeHealth(bind, port, 300);
+    if (h2) return h2;
+    if (Date.now() > deadline) {
+      throw new TkError('proxy', `Another tk is starting the credential proxy, but it did not come up at http://${bind}:${port}.`, {
+        hint: `See ${proxyLogPath(opts.home)}; if no tk is running, delete ${lock}.`,
+      });
+    }
+    await sleep(50);
+  }
+  try {
+    const h3 = await probeHealth(bind, port, 300);
+    if (h3) return h3;
+    return await spawnDaemon({ config: opts.config, home: opts.home, bind, port, ...(opts.env ? { env: opts.env } : {}) });
+  } finally {
+    rmSync(lock, { force: true });
+  }
 }
 
 export type StopResult =

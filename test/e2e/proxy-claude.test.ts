@@ -18,13 +18,15 @@ import { HOST_KEY, startFakeApi, type FakeApi } from '../proxy/helpers.js';
 const require = createRequire(import.meta.url);
 const claudeBin = join(dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe');
 
+let entry: string;
 let api: FakeApi;
 let home: string;
 let guestEnv: Record<string, string>;
 let port: number;
 
 beforeAll(async () => {
-  process.env['TK_PROXY_ENTRY'] = await buildProxyEntry();
+  entry = await buildProxyEntry();
+  process.env['TK_PROXY_ENTRY'] = entry;
   api = await startFakeApi();
   home = mkdtempSync(join(tmpdir(), 'tk-proxy-claude-'));
   port = await freePort();
@@ -36,6 +38,7 @@ afterAll(async () => {
   await stopDaemon(home).catch(() => undefined);
   rmSync(home, { recursive: true, force: true });
   await api.close();
+  rmSync(dirname(entry), { recursive: true, force: true });
 });
 
 function runClaude(extra: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string; guestHome: string }> {

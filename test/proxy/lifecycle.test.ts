@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TkError } from '../../src/core/errors.js';
@@ -35,6 +35,7 @@ afterAll(async () => {
     rmSync(h, { recursive: true, force: true });
   }
   await api.close();
+  rmSync(dirname(entry), { recursive: true, force: true });
 });
 
 function capture() {
@@ -199,6 +200,21 @@ describe('CredentialProxyControl', () => {
     expect(log).not.toContain(other!);
     // the host key is in no file tk wrote
     for (const f of ['tokens.json', 'proxy.pid', 'proxy.log']) expect(readFileSync(join(home, 'proxy', f), 'utf8')).not.toContain(HOST_KEY);
+    expect((await stopDaemon(home)).result).toBe('stopped');
+  }, 20_000);
+
+  it('two VMs provisioned at the same time share one daemon started on demand', async () => {
+    const home = newHome();
+    const port = await freePort();
+    const config = resolveProxyConfig({ credential_proxy_bind: '127.0.0.1', credential_proxy_port: port, credential_proxy_upstream: api.url });
+    const [a, b, c] = await Promise.all(['vm-1', 'vm-2', 'vm-3'].map((vm) => createProxyControl(config, { home }).guestCredentials(vm)));
+    const tokens = new Set([a, b, c].map((g) => g!.env['ANTHROPIC_AUTH_TOKEN']));
+    expect(tokens.size).toBe(3);
+    const s = readPidFile(home);
+    expect(s.state).toBe('running');
+    const h = JSON.parse((await raw(port, { path: '/health' })).body);
+    expect(s.state === 'running' && s.info.pid).toBe(h.pid);
+    expect(h.vms).toBe(3);
     expect((await stopDaemon(home)).result).toBe('stopped');
   }, 20_000);
 
