@@ -203,6 +203,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
       headers: target.headers,
       body: requestHasBody(req) ? req : null,
       signal: ac.signal,
+      highWaterMark: 256 * 1024,
     });
     onStatus?.(up.statusCode);
     res.writeHead(up.statusCode, forwardHeaders(up.headers));
