@@ -89,7 +89,8 @@ export async function spawnDaemon(opts: { config: ProxyConfig; home: string; bin
     const child = spawn(process.execPath, [entry, '--home', opts.home, '--bind', opts.bind, '--port', String(opts.port)], {
       detached: true,
       stdio: ['ignore', 'ignore', logFd],
-      env: { ...env, TK_PROXY_CONFIG: JSON.stringify(opts.config) },
+      // NODE_USE_SYSTEM_CA: trust the OS store too (corporate TLS inspection, macOS keychain roots).
+      env: { NODE_USE_SYSTEM_CA: '1', ...env, TK_PROXY_CONFIG: JSON.stringify(opts.config) },
       cwd: opts.home,
     });
     child.on('exit', (code) => (exited = code));

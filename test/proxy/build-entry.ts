@@ -9,10 +9,10 @@ import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-export async function buildProxyEntry(): Promise<string> {
+export async function buildProxyEntry(src = 'src/proxy/main.ts', name = 'tk-proxy'): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'tk-proxy-build-'));
   await build({
-    entryPoints: { 'tk-proxy': join(root, 'src/proxy/main.ts') },
+    entryPoints: { [name]: join(root, src) },
     outdir: out,
     bundle: true,
     platform: 'node',
@@ -21,7 +21,7 @@ export async function buildProxyEntry(): Promise<string> {
     logLevel: 'warning',
     banner: { js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" },
   });
-  return join(out, 'tk-proxy.js');
+  return join(out, `${name}.js`);
 }
 
 export function freePort(): Promise<number> {
