@@ -188,7 +188,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
   const isSelf = (u: URL): boolean => {
     const h = u.hostname.replace(/^\[(.*)\]$/, '$1');
     const port = Number(u.port || (u.protocol === 'https:' ? 443 : 80));
-    return port === boundPort && (h === listen.host || (h === 'localhost' && isPrivateAddress(listen.host) && listen.host.startsWith('127.')));
+    return port === boundPort && (h === listen.host || (h === 'localhost' && listen.host.startsWith('127.')));
   };
 
   async function relay(req: IncomingMessage, res: ServerResponse, target: { origin: string; path: string; headers: Record<string, string | string[]> }, onStatus?: (status: number) => void): Promise<number> {
@@ -269,6 +269,10 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
         if (s === 401) credentials.invalidate();
       });
     } catch (e) {
+      if (res.destroyed && !res.headersSent) {
+        log(`vm=${vm} ${req.method} ${logPath(pathAndQuery)} -> client closed the connection before the upstream answered`);
+        return;
+      }
       status = 502;
       log(`vm=${vm} ${req.method} ${logPath(pathAndQuery)} upstream ${upstream.origin} failed: ${(e as Error).message}`);
       apiError(res, 502, 'api_error', `tk credential proxy: the upstream ${upstream.host} could not be reached; details are in the host's proxy log.`);

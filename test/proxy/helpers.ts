@@ -24,6 +24,8 @@ export interface FakeApi {
   requests: Recorded[];
   /** When set, a streaming response sends message_start then waits for this before the rest. */
   hold: { promise: Promise<void>; release: () => void } | undefined;
+  /** Streaming responses whose client connection closed before the end. */
+  aborted: number;
   /** Resolves when the upload endpoint got its first bytes. */
   uploadStarted: Promise<number>;
   close(): Promise<void>;
@@ -48,6 +50,7 @@ export async function startFakeApi(): Promise<FakeApi> {
     port: 0,
     requests: [],
     hold: undefined,
+    aborted: 0,
     uploadStarted: new Promise<number>((r) => (uploadStarted = r)),
     close: async () => {},
   };
@@ -92,6 +95,9 @@ export async function startFakeApi(): Promise<FakeApi> {
       }
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
       res.flushHeaders();
+      res.on('close', () => {
+        if (!res.writableFinished) api.aborted++;
+      });
       res.write(sse('message_start', { message: { id: 'msg_1', type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 10, output_tokens: 1 } } }));
       const hold = api.hold;
       if (hold) await hold.promise;

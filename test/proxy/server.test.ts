@@ -170,6 +170,32 @@ describe('/v1 route: per-VM token and credential injection', () => {
     }
   });
 
+  it('a client that goes away mid-stream closes the upstream stream too', async () => {
+    const g = gate();
+    api.hold = g;
+    const before = api.aborted;
+    try {
+      await withTimeout(new Promise<void>((resolve, reject) => {
+        const req = httpRequest({ host: '127.0.0.1', port: p.proxy.port, method: 'POST', path: '/v1/messages', headers: { 'x-api-key': token }, agent: false }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => {});
+        req.on('close', () => resolve());
+        req.end(JSON.stringify({ model: 'm', stream: true, messages: [] }));
+        setTimeout(() => reject(new Error('no first event')), 4000);
+      }), 5000, 'the first event');
+      const deadline = Date.now() + 3000;
+      while (api.aborted === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(api.aborted).toBe(before + 1);
+    } finally {
+      g.release();
+      api.hold = undefined;
+    }
+  });
+
   it('streams a large upload to the upstream before the client has finished sending it', async () => {
     const chunk = Buffer.alloc(256 * 1024, 0x61);
     let sendRest!: () => void;
