@@ -1,4 +1,4 @@
-// Real HTTP clients a guest uses (curl, wget, undici's EnvHttpProxyAgent) with the proxy env tk
+// Real HTTP clients a guest uses (curl, undici's EnvHttpProxyAgent) with the proxy env tk
 // provisions (token in the HTTP_PROXY userinfo), against loopback stand-ins for allowlisted hosts.
 // NO_PROXY is emptied here because the stand-ins live on loopback; in a VM they are remote hosts.
 import { execFile } from 'node:child_process';
@@ -45,11 +45,6 @@ describe('guest clients through the proxy with the provisioned env', () => {
     const r = await run('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', `http://127.0.0.1:${hostService.port}/admin`]);
     expect(r.stdout).toBe('403');
     expect(hostService.seen).toHaveLength(0);
-  });
-
-  it('wget honours the proxy credentials in http_proxy', async () => {
-    const r = await run('wget', ['-q', '-O', '-', `http://127.0.0.1:${registry.port}/wget`]);
-    expect(r.stdout).toBe('stand-in registry GET /wget');
   });
 
   it("undici's EnvHttpProxyAgent (Node clients) authenticates from the URL userinfo", async () => {
