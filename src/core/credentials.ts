@@ -176,6 +176,12 @@ export class CredentialCache {
     return this.inflight;
   }
 
+  /** Label of the cached credential, without resolving anything (for /health). */
+  peekLabel(): string | undefined {
+    const c = this.cached;
+    return c && this.now() - c.at < this.ttlMs ? c.cred.label : undefined;
+  }
+
   /** Forget the cached credential (e.g. the upstream answered 401 with it). */
   invalidate(): void {
     this.cached = undefined;

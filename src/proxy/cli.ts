@@ -139,8 +139,9 @@ async function status(io: ProxyIo, cfg: ProxyConfig, home: string): Promise<numb
   const h = await probeHealth(bind, port);
   const pidFile = s.state === 'absent' ? 'absent' : s.state;
   if (h) {
-    success(io, `Credential proxy is running at ${url} (PID ${h.pid}), ${h.vms} VM token(s), upstream ${h.upstream}`, {
-      bind, pid: h.pid, pidFile, port, running: true, started: h.started, upstream: h.upstream, url, vms: h.vms,
+    const cred = h.credential ? `host credential: ${h.credential}` : 'host credential: not resolved yet';
+    success(io, `Credential proxy is running at ${url} (PID ${h.pid}), ${h.vms} VM token(s), upstream ${h.upstream}, ${cred}`, {
+      bind, credential: h.credential ?? null, pid: h.pid, pidFile, port, running: true, started: h.started, upstream: h.upstream, url, vms: h.vms,
     });
   } else {
     const note = s.state === 'running' ? ` (PID ${s.info.pid} is alive but does not answer /health)` : s.state === 'stale' ? ' (stale PID file)' : '';

@@ -1,7 +1,7 @@
 // The long-running proxy process: binds, then (only then) writes the PID file, serves until
 // SIGTERM/SIGINT, removes its own PID file. Used in the foreground by `tk proxy start` and by the
 // standalone entry src/proxy/main.ts (dist/proxy/tk-proxy.js) that `-d` and ensureRunning spawn.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { CredentialCache, resolveHostCredential } from '../core/credentials.js';
 import { TkError } from '../core/errors.js';
@@ -37,7 +37,14 @@ export interface DaemonHandle {
 
 function openLog(home: string, echo?: NodeJS.WritableStream): { log: (line: string) => void; stream: WriteStream } {
   mkdirSync(proxyDir(home), { recursive: true, mode: 0o700 });
-  const stream = createWriteStream(proxyLogPath(home), { flags: 'a', mode: 0o600 });
+  const file = proxyLogPath(home);
+  try {
+    // keep one previous log; start a fresh one when it grew past 10 MB
+    if (statSync(file).size > 10 * 1024 * 1024) renameSync(file, `${file}.1`);
+  } catch {
+    /* no log yet */
+  }
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
   stream.on('error', () => {});
   const log = (line: string): void => {
     const l = `${new Date().toISOString()} ${line}\n`;

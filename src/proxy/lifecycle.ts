@@ -19,6 +19,7 @@ export interface Health {
   started: string;
   upstream: string;
   vms: number;
+  credential: string | null;
 }
 
 /** GET /health; undefined when nothing (or not a tk proxy) answers. */

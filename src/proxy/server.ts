@@ -20,7 +20,7 @@ export interface ProxyServerOptions {
   /** token -> VM name (TokenTable). */
   tokens: { vmFor(token: string | undefined): string | undefined; readonly size: number };
   /** The host credential (CredentialCache). */
-  credentials: { get(): Promise<HostCredential>; invalidate(): void };
+  credentials: { get(): Promise<HostCredential>; invalidate(): void; peekLabel?(): string | undefined };
   /** One line per event; never called with a secret. */
   log: (line: string) => void;
   /** DNS resolution for forward/CONNECT destinations (injectable for tests). */
@@ -328,6 +328,8 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
   function handleHealth(res: ServerResponse): void {
     const body = JSON.stringify({
       bind: listen.host,
+      // label of the cached host credential source (never the secret); null until first use
+      credential: credentials.peekLabel?.() ?? null,
       pid: process.pid,
       port: boundPort,
       proxy: 'tk',

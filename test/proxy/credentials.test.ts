@@ -80,7 +80,9 @@ describe('CredentialCache', () => {
     let now = 0;
     let n = 0;
     const cache = new CredentialCache(async () => ({ kind: 'api-key', source: 'api-key-env', label: 'l', value: `k${++n}` }), 1000, () => now);
+    expect(cache.peekLabel()).toBeUndefined();
     expect(await cache.get()).toMatchObject({ value: 'k1' });
+    expect(cache.peekLabel()).toBe('l');
     now = 999;
     expect(await cache.get()).toMatchObject({ value: 'k1' });
     now = 1000;

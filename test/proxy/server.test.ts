@@ -129,7 +129,7 @@ describe('/v1 route: per-VM token and credential injection', () => {
     const h = await raw(p.proxy.port, { path: '/health' });
     expect(h.status).toBe(200);
     const body = JSON.parse(h.body);
-    expect(body).toMatchObject({ status: 'ok', proxy: 'tk', vms: 1 });
+    expect(body).toMatchObject({ status: 'ok', proxy: 'tk', vms: 1, credential: 'ANTHROPIC_API_KEY env var' });
     expect(h.body).not.toContain(token);
     expect(h.body).not.toContain(HOST_KEY);
     expect((await raw(p.proxy.port, { method: 'HEAD', path: '/api/hello', headers: { 'x-api-key': token } })).status).toBe(404);
