@@ -9,7 +9,7 @@ import { hostCredentialSources } from '../adapters/credential-sources.js';
 import { validateBind, validatePort, type ProxyConfig } from './config.js';
 import { readPidFile, removeOwnPidFile, removePidFile, writeOwnPidFile, type PidInfo } from './pidfile.js';
 import { startProxyServer, type RunningProxy } from './server.js';
-import { TokenTable, proxyDir, tokensPath } from './tokens.js';
+import { TokenTable, proxyDir, storeId, tokensPath } from './tokens.js';
 
 export function proxyLogPath(home: string): string {
   return join(proxyDir(home), 'proxy.log');
@@ -78,7 +78,7 @@ export async function startDaemon(opts: DaemonOptions): Promise<DaemonHandle> {
 
   let proxy: RunningProxy;
   try {
-    proxy = await startProxyServer({ config: opts.config, tokens, credentials: cache, log, ...(opts.version ? { version: opts.version } : {}) }, { host: bind, port });
+    proxy = await startProxyServer({ config: opts.config, tokens, credentials: cache, log, storeId: storeId(home), ...(opts.version ? { version: opts.version } : {}) }, { host: bind, port });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     stream.end();

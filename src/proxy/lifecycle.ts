@@ -8,7 +8,7 @@ import { TkError } from '../core/errors.js';
 import type { ProxyConfig } from './config.js';
 import { proxyLogPath } from './daemon.js';
 import { processStart, readPidFile, removePidFile, type PidInfo } from './pidfile.js';
-import { proxyDir } from './tokens.js';
+import { proxyDir, storeId } from './tokens.js';
 
 export interface Health {
   status: string;
@@ -20,6 +20,7 @@ export interface Health {
   upstream: string;
   vms: number;
   credential: string | null;
+  store: string | null;
 }
 
 /** GET /health; undefined when nothing (or not a tk proxy) answers. */
@@ -147,11 +148,28 @@ function tryLock(file: string): boolean {
   }
 }
 
+/** A running proxy is only usable if it serves our token store and forwards to our upstream. */
+function usable(h: Health, opts: { config: ProxyConfig; home: string }): Health {
+  const where = `http://${h.bind}:${h.port} (PID ${h.pid})`;
+  if (h.store !== storeId(opts.home)) {
+    throw new TkError('proxy', `The tk credential proxy at ${where} belongs to another tk home, so it would reject this VM's token.`, {
+      hint: 'Stop it with `tk proxy stop` under its TK_HOME, or set another credential_proxy_port.',
+    });
+  }
+  const want = new URL(opts.config.credential_proxy_upstream).origin;
+  if (h.upstream !== want) {
+    throw new TkError('proxy', `The credential proxy at ${where} forwards to ${h.upstream}, but credential_proxy_upstream is ${want}.`, {
+      hint: 'Run `tk proxy stop`; the next spawn starts it with the current configuration.',
+    });
+  }
+  return h;
+}
+
 async function ensureRunningOnce(opts: { config: ProxyConfig; home: string; env?: NodeJS.ProcessEnv }): Promise<Health> {
   const bind = opts.config.credential_proxy_bind;
   const port = opts.config.credential_proxy_port;
   const h = await probeHealth(bind, port);
-  if (h) return h;
+  if (h) return usable(h, opts);
   if (await probeAnyHttp(bind, port)) {
     throw new TkError('proxy', `Something that is not the tk credential proxy listens on ${bind}:${port}.`, {
       hint: 'Stop it, or choose another credential_proxy_port.',
@@ -169,7 +187,7 @@ async function ensureRunningOnce(opts: { config: ProxyConfig; home: string; env?
   while (!tryLock(lock)) {
     // another tk process is starting the proxy: wait for it
     const h2 = await probeHealth(bind, port, 300);
-    if (h2) return h2;
+    if (h2) return usable(h2, opts);
     if (Date.now() > deadline) {
       throw new TkError('proxy', `Another tk is starting the credential proxy, but it did not come up at http://${bind}:${port}.`, {
         hint: `See ${proxyLogPath(opts.home)}; if no tk is running, delete ${lock}.`,
@@ -179,8 +197,8 @@ async function ensureRunningOnce(opts: { config: ProxyConfig; home: string; env?
   }
   try {
     const h3 = await probeHealth(bind, port, 300);
-    if (h3) return h3;
-    return await spawnDaemon({ config: opts.config, home: opts.home, bind, port, ...(opts.env ? { env: opts.env } : {}) });
+    if (h3) return usable(h3, opts);
+    return usable(await spawnDaemon({ config: opts.config, home: opts.home, bind, port, ...(opts.env ? { env: opts.env } : {}) }), opts);
   } finally {
     rmSync(lock, { force: true });
   }

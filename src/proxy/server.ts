@@ -28,6 +28,8 @@ export interface ProxyServerOptions {
   /** Upstream HTTP client (default: a keep-alive undici Agent). */
   dispatcher?: Dispatcher;
   version?: string;
+  /** Non-secret id of the token store this proxy serves (tokens.storeId). */
+  storeId?: string;
 }
 
 export interface RunningProxy {
@@ -335,6 +337,7 @@ export function startProxyServer(opts: ProxyServerOptions, listen: { host: strin
       proxy: 'tk',
       started: startedAt,
       status: 'ok',
+      store: opts.storeId ?? null,
       upstream: upstream.origin,
       version: opts.version ?? null,
       vms: tokens.size,

@@ -3,7 +3,7 @@
 // when it changed, so a revoked token stops working at once.
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, fsyncSync, chmodSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { TkError } from '../core/errors.js';
 
 export interface TokenFile {
@@ -16,6 +16,11 @@ export function proxyDir(home: string): string {
 }
 export function tokensPath(home: string): string {
   return join(proxyDir(home), 'tokens.json');
+}
+
+/** Short, non-secret id of a token store (which TK_HOME a running proxy serves; shown in /health). */
+export function storeId(home: string): string {
+  return createHash('sha256').update(resolve(tokensPath(home))).digest('hex').slice(0, 16);
 }
 
 export function newToken(): string {

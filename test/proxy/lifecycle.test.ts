@@ -218,6 +218,17 @@ describe('CredentialProxyControl', () => {
     expect((await stopDaemon(home)).result).toBe('stopped');
   }, 20_000);
 
+  it('refuses a running proxy of another tk home or with another upstream (its tokens/upstream would be wrong)', async () => {
+    const homeA = newHome();
+    const homeB = newHome();
+    const port = await freePort();
+    const config = resolveProxyConfig({ credential_proxy_bind: '127.0.0.1', credential_proxy_port: port, credential_proxy_upstream: api.url });
+    await createProxyControl(config, { home: homeA }).guestCredentials('vm-a');
+    await expect(createProxyControl(config, { home: homeB }).guestCredentials('vm-b')).rejects.toThrow(/belongs to another tk home/);
+    await expect(createProxyControl({ ...config, credential_proxy_upstream: 'http://127.0.0.1:9' }, { home: homeA }).guestCredentials('vm-c')).rejects.toThrow(/forwards to http:\/\/127\.0\.0\.1:\d+, but credential_proxy_upstream is http:\/\/127\.0\.0\.1:9/);
+    expect((await stopDaemon(homeA)).result).toBe('stopped');
+  }, 20_000);
+
   it('direct mode: hands the host credential to the guest by source', async () => {
     const home = newHome();
     const config = resolveProxyConfig({ credential_proxy: false });
