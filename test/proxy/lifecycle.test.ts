@@ -83,6 +83,15 @@ describe('daemon and PID file', () => {
     }
   });
 
+  it('an address this host does not have (vmnet down) gets a specific hint', async () => {
+    const home = newHome();
+    const config = resolveProxyConfig({ credential_proxy_bind: '192.0.2.1', credential_proxy_port: await freePort() });
+    const e = (await startDaemon({ config, home }).catch((x: unknown) => x)) as TkError;
+    expect(e.message).toMatch(/Cannot bind the credential proxy to 192\.0\.2\.1:\d+: no local interface has that address/);
+    expect(e.hint).toMatch(/192\.168\.64\.1 exists only while a Tart VM runs/);
+    expect(existsSync(pidPath(home))).toBe(false);
+  });
+
   it('a stale PID file naming a live, unrelated process never makes stop kill it', async () => {
     const home = newHome();
     const victim = spawn('sleep', ['30'], { stdio: 'ignore' });
