@@ -68,6 +68,26 @@ function defaultLiveDeps(service: TkService): LiveDeps {
   };
 }
 
+/** Resolves on the next key press on the terminal (raw mode, one read, terminal mode restored). */
+async function waitForKey(ttyPath: string): Promise<void> {
+  const input = new ReadStream(openSync(ttyPath, 'r'));
+  try {
+    input.setRawMode(true);
+    await new Promise<void>((resolve) => {
+      input.once('data', () => resolve());
+      input.once('error', () => resolve());
+      input.once('close', () => resolve());
+    });
+  } finally {
+    try {
+      input.setRawMode(false);
+    } catch {
+      // terminal gone
+    }
+    input.destroy();
+  }
+}
+
 export async function runDashboard(service: TkService, opts: RunDashboardOptions): Promise<number> {
   const stdout = process.stdout;
   if (!stdout.isTTY) {
@@ -233,6 +253,11 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
       try {
         stdout.write(`\x1b[2J\x1b[H\x1b[2mtk → ${h.label} · exit the shell to return to the dashboard\x1b[0m\r\n`);
         const code = await runInherited(h.cmd);
+        if (code !== 0 && code !== 130) {
+          // Keep ssh's last words (connection refused, host key, ...) on screen until a key is pressed.
+          stdout.write(`\r\n\x1b[1mssh exited with status ${code}.\x1b[0m Press any key to return to the dashboard.`);
+          await waitForKey(ttyPath);
+        }
         h.done(code);
       } catch (e) {
         h.fail(e);

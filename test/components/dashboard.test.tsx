@@ -243,3 +243,25 @@ describe('App (connected dashboard)', () => {
     expect(m.frame().length).toBeGreaterThan(0);
   });
 });
+
+describe('App grouping and sorting', () => {
+  it('groups by repository with headings and cycles the sort with o', async () => {
+    const mm = mount();
+    m = mm;
+    await mm.waitFor('feat/task-000');
+    mm.press('R');
+    const f = await mm.waitFor('grouped by repo');
+    const lines = f.split('\n');
+    const api = lines.findIndex((l) => l.includes('▸ api'));
+    const infra = lines.findIndex((l) => l.includes('▸ infra'));
+    const web = lines.findIndex((l) => l.includes('▸ web'));
+    expect(api).toBeGreaterThan(0);
+    expect(infra).toBeGreaterThan(api);
+    expect(web).toBeGreaterThan(infra);
+    expect(lines.slice(api + 1, infra).every((l) => l.includes(' api '))).toBe(true);
+    mm.press('o');
+    await mm.waitFor('sort: last used');
+    mm.press('o');
+    await mm.waitFor('sort: name');
+  });
+});

@@ -120,6 +120,20 @@ describe('dashboard in a pseudo-terminal', () => {
     expect(await s.exited()).toBe(0);
   });
 
+  it('keeps a failed ssh session on screen until a key is pressed', async () => {
+    const s = start({ TK_FAKE_ENTER: JSON.stringify({ file: 'bash', args: ['--norc', '--noprofile', '-c', 'echo "ssh: connect to host 127.0.0.2 port 22: Connection refused"; exit 255'] }) });
+    await s.waitFor('feat/task-000');
+    s.write('e');
+    await s.waitFor('Press any key to return');
+    expect(await s.screenText()).toContain('Connection refused');
+    expect(await s.buffer()).toBe('normal');
+    s.write(' ');
+    await s.waitFor('Back from tachikoma-api-feat-task-000 (ssh exited 255)');
+    expect(await s.buffer()).toBe('alternate');
+    s.write('q');
+    expect(await s.exited()).toBe(0);
+  });
+
   it('shows a saved file on the board quickly (chokidar watcher, debounced)', async () => {
     const wt = mkdtempSync(join(tmpdir(), 'tk-wt-'));
     dirs.push(wt);
