@@ -177,14 +177,17 @@ describe('App (connected dashboard)', () => {
     await m.waitFor(/feat\/task-000 .*✗ halt failed/);
   });
 
-  it('runs several actions at once', async () => {
+  it('runs several actions at once, each with progress in its row', async () => {
     m = mount();
     await m.waitFor('feat/task-000');
+    m.service.opts.stepMs = 300;
     m.press('h');
     m.press('j');
     m.press('h');
-    await m.waitFor((f) => (f.match(/halt \d+s/g) ?? []).length === 2 || f.includes('halted'));
-    await m.waitFor('tachikoma-api-feat-task-009 halted.', 3000).catch(() => m?.waitFor('halted'));
+    await m.waitFor((f) => (f.match(/halt [\dmhs]+/g) ?? []).length === 2);
+    expect(Object.keys(m.store.getState().ops).sort()).toEqual(['tachikoma-api-feat-task-000', 'tachikoma-infra-feat-task-005']);
+    await m.waitFor((f) => f.includes('halted.'));
+    await m.waitFor(() => m!.service.vms.filter((v) => v.status === 'stopped').length === 3);
   });
 
   it('hands enter to the terminal runner with the service command; a stopped VM asks to start first', async () => {
