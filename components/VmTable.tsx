@@ -56,7 +56,7 @@ function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
     case 'branch':
       return { text: vm.branch ?? vm.name, tone: vm.tracked ? 'normal' : 'dim' };
     case 'repo':
-      return { text: vm.repo ?? (vm.tracked ? '-' : 'untracked'), tone: vm.tracked ? 'normal' : 'dim' };
+      return { text: vm.repo ?? '-', tone: vm.tracked ? 'normal' : 'dim' };
     case 'state':
       return { text: vm.status, tone: stateTone(vm.status) };
     case 'agent':
@@ -64,7 +64,7 @@ function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
     case 'ip':
       return { text: vm.ip ?? '-', tone: vm.ip ? 'normal' : 'dim' };
     case 'changes':
-      return { text: changesText(p.changes), tone: p.changes && p.changes.changed > 0 ? 'warn' : 'normal' };
+      return { text: vm.worktree ? changesText(p.changes) : '-', tone: p.changes && p.changes.changed > 0 ? 'warn' : 'normal' };
     case 'lastUsed':
       return { text: relativeTime(vm.last_used, p.now), tone: 'dim' };
     case 'disk':

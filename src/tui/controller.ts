@@ -72,7 +72,9 @@ export function createController(d: ControllerDeps): Controller {
   const msg = (text: string, level: 'info' | 'warn' | 'error' = 'info') => store.dispatch({ type: 'message', text, level, now: now() });
 
   const busy = (name: string): boolean => {
-    const op = store.getState().ops[name];
+    const s = store.getState();
+    const branch = s.vms.find((v) => v.name === name)?.branch;
+    const op = s.ops[name] ?? (branch ? s.ops[`spawn:${branch}`] : undefined);
     if (op) msg(`${name} is busy (${op.kind} running); wait for it to finish.`, 'warn');
     return op !== undefined;
   };

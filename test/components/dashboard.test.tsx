@@ -268,3 +268,18 @@ describe('App grouping and sorting', () => {
     await mm.waitFor('sort: name');
   });
 });
+
+describe('App with many VMs', () => {
+  it('scrolls so the selection is always visible', async () => {
+    const mm = mount({ count: 80, rows: 30 });
+    m = mm;
+    await mm.waitFor('feat/task-000');
+    mm.press('G');
+    const f = await mm.waitFor(/› feat\/task-\d+ +stopped/);
+    expect(f).not.toContain('feat/task-000 ');
+    mm.press('g');
+    await mm.waitFor(/› feat\/task-000/);
+    mm.press('\x1b[6~'); // PgDn
+    await mm.waitFor((x) => !x.includes('› feat/task-000') && /› feat\/task-\d+/.test(x));
+  });
+});

@@ -16,7 +16,7 @@ it('captures the board, the log pane and the help overlay; a waiting agent stand
   const waitingVm = 'tachikoma-web-feat-task-004';
   const dir = join(home, 'vms', waitingVm, 'status');
   mkdirSync(dir, { recursive: true });
-  const s = spawnPty(process.execPath, [runner], { cols: 120, rows: 30, env: { TK_FAKE_HOME: home, TK_FAKE_COUNT: '9', TK_FAKE_STEP_MS: '400' } });
+  const s = spawnPty(process.execPath, [runner], { cols: 120, rows: 30, env: { TK_FAKE_HOME: home, TK_FAKE_COUNT: '9', TK_FAKE_STEP_MS: '400', TK_FAKE_UNTRACKED: '1' } });
   try {
     await s.waitFor('feat/task-000');
     writeFileSync(join(dir, 'agent.json'), JSON.stringify({ state: 'waiting', at: new Date().toISOString() }));
@@ -54,7 +54,8 @@ it('captures the board, the log pane and the help overlay; a waiting agent stand
         `# board (120x30, fake backend, one spawn in progress)\n${trim(board)}\n\n# log pane (l)\n${trim(log)}\n\n# help (?)\n${trim(help)}\n`,
       );
     }
-    expect(board).toMatch(/9 VMs|10 VMs/);
+    expect(board).toMatch(/1[01] VMs: .* · 1 untracked/);
+    expect(board).toMatch(/tachikoma-old-experiment .* untracked/);
     expect(help).toContain('commit, push, open a PR');
   } finally {
     s.kill('SIGKILL');
