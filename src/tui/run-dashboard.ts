@@ -206,6 +206,9 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
           stdout,
           stderr: process.stderr,
           alternateScreen: true,
+          // stdout is a TTY (checked above): do not let a stray CI=true in the user's shell turn
+          // Ink's live repainting off.
+          interactive: true,
           exitOnCtrlC: false,
           patchConsole: false,
           // Keys are rendered on the leading edge of Ink's throttle; 120 fps keeps the trailing

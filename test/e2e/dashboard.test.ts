@@ -177,6 +177,16 @@ describe('dashboard in a pseudo-terminal', () => {
     expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
   });
 
+  it('repaints even when the user has CI=true in their environment', async () => {
+    const s = start({ CI: 'true' });
+    await s.waitFor('feat/task-000');
+    expect(await s.buffer()).toBe('alternate');
+    s.write('j');
+    await s.waitFor(/› +feat\/task-009/);
+    s.write('q');
+    expect(await s.exited()).toBe(0);
+  });
+
   it('shows a message instead of a broken layout when too small, and recovers on resize', async () => {
     const s = start({}, { cols: 50, rows: 10 });
     await s.waitFor('Terminal too small (50x10)');
