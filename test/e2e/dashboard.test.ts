@@ -216,10 +216,14 @@ describe('dashboard in a pseudo-terminal', () => {
     await s.waitFor('✓clone');
     expect(await s.screenText()).toMatch(/✓scripts/);
     s.write('/');
-    s.write('output of boot');
+    s.write('output of');
     s.write(KEYS.enter);
     await s.waitFor(/line \d+\/\d+/);
-    expect(await s.screenText()).toContain('output of boot');
+    expect(await s.screenText()).toContain('output of');
+    const first = /line (\d+)\//.exec(await s.screenText())?.[1];
+    s.write('N');
+    await s.waitFor((t) => /line (\d+)\//.exec(t)?.[1] !== first);
+    expect(await s.screenText()).not.toContain('Spawn a VM');
     s.write(KEYS.end);
     await s.waitFor('following');
     s.write(KEYS.escape);
