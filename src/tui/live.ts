@@ -104,7 +104,9 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     syncAgentStatus(vms);
     const sel = store.getState().selected;
     if (sel) refreshChanges(sel); // catches commits made in the guest (the watchers ignore .git)
-    store.dispatchBackground({ type: 'hostDisk', freeGb: await deps.freeDiskGb().catch(() => null) });
+    // Whole GB, as shown: free space moves by a few bytes all the time and must not re-render the board.
+    const free = await deps.freeDiskGb().catch(() => null);
+    store.dispatchBackground({ type: 'hostDisk', freeGb: free === null ? null : Math.round(free) });
   }
 
   function refreshChanges(name: string): void {
