@@ -412,8 +412,12 @@ export interface RunMcpOptions extends McpServerOptions {
 }
 
 /**
- * Serves MCP on stdio until stdin closes (0) or SIGINT/SIGTERM (130/143). In-flight operations are
- * aborted on shutdown and awaited, so a spawn interrupted by the client cleans up before we return.
+ * Serves MCP on stdio. Shutdown follows the MCP stdio rules:
+ * - stdin closes (the client is done): requests in flight finish and get their responses, then we
+ *   return 0;
+ * - SIGINT/SIGTERM (the client gave up waiting), or stdout breaks (the client is gone): operations in
+ *   flight are aborted through their signal, their clean-up is awaited, then we return 130/143 (1 when
+ *   stdout broke).
  */
 export async function runMcpServer(service: TkService, opts: RunMcpOptions): Promise<number> {
   const stdin = opts.stdin ?? process.stdin;
@@ -425,6 +429,14 @@ export async function runMcpServer(service: TkService, opts: RunMcpOptions): Pro
     inflight.add(p);
     void p.finally(() => inflight.delete(p));
   };
+  const settleInflight = async () => {
+    // A request read just before EOF is dispatched a few ticks later: let it register first.
+    await new Promise((r) => setImmediate(r));
+    while (inflight.size > 0) {
+      await Promise.allSettled([...inflight]);
+      await new Promise((r) => setImmediate(r));
+    }
+  };
   let exitCode = 0;
   try {
     const server = createMcpServer(service, opts, { track });
@@ -435,26 +447,44 @@ export async function runMcpServer(service: TkService, opts: RunMcpOptions): Pro
     server.server.onerror = (e) => {
       stderr.write(`tk mcp: ${formatError(toTkError(e))}\n`);
     };
-    const shutdown = () => void server.close().catch(() => {});
+    let closing = false;
+    /** Closing the server aborts every request handler still running (the SDK does it). */
+    const abortAndClose = () => {
+      closing = true;
+      void server.close().catch(() => {});
+    };
+    const drainAndClose = () => {
+      if (closing) return;
+      closing = true;
+      void settleInflight().then(() => server.close().catch(() => {}));
+    };
     const onSignal = (sig: NodeJS.Signals) => {
       exitCode = sig === 'SIGINT' ? 130 : 143;
-      shutdown();
+      abortAndClose();
     };
-    stdin.once('end', shutdown);
-    stdin.once('close', shutdown);
+    const onBrokenStdout = (e: Error) => {
+      if (exitCode === 0) exitCode = 1;
+      stderr.write(`tk mcp: cannot write to the client (${e.message}); stopping.\n`);
+      abortAndClose();
+    };
+    guard.protocol.on('error', onBrokenStdout);
+    stdout.on('error', onBrokenStdout);
+    stdin.once('end', drainAndClose);
+    stdin.once('close', drainAndClose);
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
       await server.connect(transport);
       await closed;
-      await Promise.allSettled([...inflight]);
+      await settleInflight();
     } finally {
-      stdin.off('end', shutdown);
-      stdin.off('close', shutdown);
+      stdin.off('end', drainAndClose);
+      stdin.off('close', drainAndClose);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    await new Promise<void>((resolve) => guard.protocol.end(resolve));
+    if (!guard.protocol.destroyed) await new Promise<void>((resolve) => guard.protocol.end(resolve));
+    stdout.off('error', onBrokenStdout);
   } finally {
     guard.restore();
   }

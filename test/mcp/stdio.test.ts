@@ -1,6 +1,6 @@
 // The server on real stdio, in a child process: stdout carries JSON-RPC and nothing else.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,20 +127,52 @@ describe('tk mcp on stdio', () => {
     }
   });
 
-  for (const [how, stop, code] of [
-    ['stdin closes', (p: Proc) => p.child.stdin.end(), 0],
-    ['SIGTERM', (p: Proc) => p.child.kill('SIGTERM'), 143],
+  it('finishes a request in flight when stdin closes, answers it, then exits 0', async () => {
+    const p = start({ FAKE_STEP_DELAY_MS: '50' });
+    init(p);
+    p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'spawn', arguments: { cwd: root, branch: 'slow' }, _meta: { progressToken: 1 } } });
+    await vi.waitFor(() => expect(p.messages().filter((m) => m.method === 'notifications/progress').length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
+    p.child.stdin.end();
+    expect(await p.exited).toBe(0);
+    const reply = p.messages().find((m) => m.id === 1) as { result: { structuredContent: { kind: string } } };
+    expect(reply.result.structuredContent.kind).toBe('created');
+    expect(p.stderr()).toMatch(/outcomes \[\{"method":"spawn","vm":"[^"]+-slow","result":"ok"\}\]/);
+  });
+
+  it('a request sent just before EOF is still answered', async () => {
+    const p = start();
+    init(p);
+    p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'exec', arguments: { vm_name: 'tachikoma-demo-feat-a', command: 'sleep 0.3; echo late' } } });
+    p.child.stdin.end();
+    expect(await p.exited).toBe(0);
+    expect(p.messages().find((m) => m.id === 1)).toMatchObject({ result: { structuredContent: { exit_code: 0, stdout: 'late\n' } } });
+  });
+
+  it('stops, aborting work in flight, when the client stops reading stdout (EPIPE)', async () => {
+    const p = start({ FAKE_STEP_DELAY_MS: '100' });
+    init(p);
+    await vi.waitFor(() => expect(p.messages().some((m) => m.id === 0)).toBe(true));
+    p.child.stdout.destroy();
+    p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'spawn', arguments: { cwd: root, branch: 'slow' }, _meta: { progressToken: 1 } } });
+    expect(await p.exited).toBe(1);
+    expect(p.stderr()).toContain('tk mcp: cannot write to the client');
+    expect(p.stderr()).toMatch(/outcomes \[\{"method":"spawn","vm":"[^"]+-slow","result":"interrupted"\}\]/);
+  });
+
+  for (const [sig, code] of [
+    ['SIGTERM', 143],
+    ['SIGINT', 130],
   ] as const) {
-    it(`aborts an in-flight spawn and waits for its clean-up when ${how}`, async () => {
+    it(`${sig} aborts an in-flight spawn and waits for its clean-up`, async () => {
       const p = start({ FAKE_STEP_DELAY_MS: '100' });
       init(p);
       p.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'spawn', arguments: { cwd: root, branch: 'slow' }, _meta: { progressToken: 1 } } });
       await vi.waitFor(() => expect(p.messages().filter((m) => m.method === 'notifications/progress').length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
-      stop(p);
+      p.child.kill(sig);
       expect(await p.exited).toBe(code);
       expect(p.stderr()).toMatch(/outcomes \[\{"method":"spawn","vm":"[^"]+-slow","result":"interrupted"\}\]/);
       expect(existsSync(join(root, 'worktrees'))).toBe(true);
-      expect(existsSync(join(root, 'worktrees', `tachikoma-${root.split('/').pop()!.toLowerCase()}-slow`))).toBe(false);
+      expect(readdirSync(join(root, 'worktrees'))).toEqual(['tachikoma-demo-feat-a']);
       for (const l of p.stdout().split('\n').filter(Boolean)) expect(JSON.parse(l)).toMatchObject({ jsonrpc: '2.0' });
     });
   }
