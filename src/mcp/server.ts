@@ -31,9 +31,12 @@ export interface McpServerOptions {
   cwd: string;
 }
 
+/** VM names are Tart names: no path separators, so a name can never point outside tk's directories. */
+const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const vmName = z
   .string()
-  .min(1)
+  .max(200)
+  .regex(VM_NAME, 'a VM name has only letters, digits, ".", "_" and "-" (see the list tool)')
   .describe('Name of the VM, as returned by spawn and list (e.g. "tachikoma-myrepo-feature-x")');
 
 const vmViewSchema = z.object({
@@ -224,7 +227,9 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
           exit_code: code,
           stdout: out.text(),
           stderr: err.text(),
-          timed_out: code === 124 && Date.now() - started >= timeoutMs,
+          // Timers may fire a millisecond early relative to Date.now(); a command exiting 124 by itself that
+          // close to the deadline is not worth telling apart.
+          timed_out: code === 124 && Date.now() - started >= timeoutMs - 10,
           truncated: out.truncated || err.truncated,
         };
         return { content: [{ type: 'text', text: execText(result) }], structuredContent: result };

@@ -230,6 +230,13 @@ describe('tk mcp tools (in-memory client)', () => {
     expect(missing.isError).toBe(true);
     expect(text(missing)).toMatch(/^No log for tachikoma-demo-none yet \(.*tachikoma-demo-none\.log does not exist\)\.\nA VM gets its log/);
 
+    for (const bad of ['../../etc/passwd', '/etc/passwd', '.hidden', 'a/b', '']) {
+      const r = await h.call('logs', { vm_name: bad });
+      expect(r.isError, bad).toBe(true);
+      expect(text(r)).toMatch(/Input validation error/);
+    }
+    expect(h.service.calls.filter((c) => c.method === 'resolveName').map((c) => c.args[1])).not.toContain('a/b');
+
     writeFileSync(h.service.logPath('empty'), '');
     expect(text(await h.call('logs', { vm_name: 'empty' }))).toBe('(the log of empty is empty)');
   });
