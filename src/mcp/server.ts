@@ -92,14 +92,15 @@ function progressReporter(extra: Extra): { onProgress: ProgressFn | undefined; d
   if (token === undefined) return { onProgress: undefined, done: () => {} };
   let n = 0;
   let finished = false;
+  let last = '';
   const onProgress: ProgressFn = (e) => {
     if (finished || extra.signal.aborted) return;
+    const message = `${e.vm}: ${e.phase}: ${e.message}`;
+    if (message === last) return; // a repeated event tells the client nothing new
+    last = message;
     n += 1;
     extra
-      .sendNotification({
-        method: 'notifications/progress',
-        params: { progressToken: token, progress: n, message: `${e.vm}: ${e.phase}: ${e.message}` },
-      })
+      .sendNotification({ method: 'notifications/progress', params: { progressToken: token, progress: n, message } })
       .catch(() => {});
   };
   return { onProgress, done: () => (finished = true) };

@@ -193,8 +193,11 @@ export class FakeService implements TkService {
     this.call('halt', name);
     const v = this.get(name);
     if (v.status === 'stopped') return;
+    // Like a real halt polling Tart: the same state is reported more than once.
     opts?.onProgress?.({ vm: name, phase: 'boot', message: 'stopping', elapsedMs: 0 });
+    opts?.onProgress?.({ vm: name, phase: 'boot', message: 'stopping', elapsedMs: 5 });
     v.status = 'stopped';
+    opts?.onProgress?.({ vm: name, phase: 'boot', message: 'stopped', elapsedMs: 10 });
   }
 
   async suspend(name: string, _opts?: OpOptions): Promise<void> {

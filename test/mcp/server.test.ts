@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TkError, formatError } from '../../src/core/errors.js';
 import { PROVISION_STEPS } from '../../src/core/model.js';
@@ -153,8 +154,14 @@ describe('tk mcp tools (in-memory client)', () => {
     const linux = h.service.add({ branch: 'lin' });
     const mac = h.service.add({ branch: 'mac', os: 'darwin' });
 
-    const halted = await h.call('halt', { vm_name: linux.name });
-    expect(text(halted)).toBe(`Halted ${linux.name}.`);
+    const haltProgress: { progress: number; message?: string }[] = [];
+    const halted = await h.client.callTool({ name: 'halt', arguments: { vm_name: linux.name } }, undefined, { onprogress: (p) => haltProgress.push(p) });
+    expect(text(halted as CallToolResult)).toBe(`Halted ${linux.name}.`);
+    // Repeated identical events are sent once.
+    expect(haltProgress.map((p) => [p.progress, p.message])).toEqual([
+      [1, `${linux.name}: boot: stopping`],
+      [2, `${linux.name}: boot: stopped`],
+    ]);
     expect(h.service.vms.get(linux.name)!.status).toBe('stopped');
 
     const refused = await h.call('suspend', { vm_name: linux.name });
