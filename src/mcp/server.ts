@@ -10,7 +10,7 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import type { CallToolResult, ServerNotification, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { TkError, formatError, toTkError } from '../core/errors.js';
-import type { ProgressFn } from '../core/model.js';
+import type { DestroyReport, ProgressFn, VmView } from '../core/model.js';
 import type { TkService } from '../core/service.js';
 import { destroyRefusalText, destroyText, execText, listText, spawnText, vmText } from './format.js';
 import { tailLines } from './log-tail.js';
@@ -39,7 +39,9 @@ const vmName = z
   .regex(VM_NAME, 'a VM name has only letters, digits, ".", "_" and "-" (see the list tool)')
   .describe('Name of the VM, as returned by spawn and list (e.g. "tachikoma-myrepo-feature-x")');
 
-const vmViewSchema = z.object({
+// Output schemas are loose objects: the core may add fields (clients validate structuredContent against
+// the published JSON Schema, and additionalProperties: false would turn a new field into a client error).
+const vmViewSchema = z.looseObject({
   name: z.string(),
   repo: z.string().nullable(),
   branch: z.string().nullable(),
@@ -56,31 +58,53 @@ const vmViewSchema = z.object({
   provision_error: z.string().nullable(),
 });
 
-const spawnResultShape = {
+const spawnResultSchema = z.looseObject({
   kind: z.enum(['created', 'started', 'resumed', 'reconnected']),
   name: z.string(),
   ip: z.string(),
   branch: z.string(),
   worktree: z.string(),
   provisioned: z.array(z.string()),
-};
+});
 
-const execResultShape = {
+const execResultSchema = z.object({
   exit_code: z.number().int(),
   stdout: z.string(),
   stderr: z.string(),
   timed_out: z.boolean(),
   truncated: z.boolean(),
-};
+});
 
-const destroyReportShape = {
+const destroyReportSchema = z.looseObject({
   name: z.string(),
   vmDeleted: z.boolean(),
   stateRemoved: z.boolean(),
   logsRemoved: z.boolean(),
   worktreeRemoved: z.boolean(),
   worktreeKeptReason: z.string().nullable(),
-};
+});
+
+/** The VmView as published: every nullable field present (null, never missing), extra fields kept. */
+function vmView(v: VmView): Record<string, unknown> {
+  return {
+    ...v,
+    repo: v.repo ?? null,
+    branch: v.branch ?? null,
+    ip: v.ip ?? null,
+    worktree: v.worktree ?? null,
+    last_used: v.last_used ?? null,
+    created_at: v.created_at ?? null,
+    disk_gb: v.disk_gb ?? null,
+    size_gb: v.size_gb ?? null,
+    phase: v.phase ?? null,
+    provision_result: v.provision_result ?? null,
+    provision_error: v.provision_error ?? null,
+  };
+}
+
+function destroyReport(r: DestroyReport): Record<string, unknown> {
+  return { ...r, worktreeKeptReason: r.worktreeKeptReason ?? null };
+}
 
 export function errorResult(e: unknown): CallToolResult {
   return { isError: true, content: [{ type: 'text', text: formatError(toTkError(e)) }] };
@@ -167,7 +191,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
         branch: z.string().min(1).optional().describe('Branch name (optional, defaults to the branch checked out in cwd)'),
         cwd: z.string().min(1).describe('Working directory inside the git repository (required; relative paths resolve against the server\'s directory)'),
       },
-      outputSchema: spawnResultShape,
+      outputSchema: spawnResultSchema,
       annotations: { destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     (args, extra) =>
@@ -208,7 +232,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
           .optional()
           .describe(`Kill the command after this many seconds (default ${DEFAULT_EXEC_TIMEOUT_SECS}); it then exits with code 124`),
       },
-      outputSchema: execResultShape,
+      outputSchema: execResultSchema,
       annotations: { destructiveHint: true, openWorldHint: true },
     },
     (args, extra) =>
@@ -251,7 +275,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
     (args) =>
       run(async () => {
         const vms = await service.list(args.repo === undefined ? {} : { repo: args.repo });
-        return { content: [{ type: 'text', text: listText(vms) }], structuredContent: { vms } };
+        return { content: [{ type: 'text', text: listText(vms) }], structuredContent: { vms: vms.map(vmView) } };
       }),
   );
 
@@ -261,13 +285,13 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
       title: 'VM status',
       description: 'Get status of a VM: Tart state, IP, branch, worktree, disk use and provisioning phase.',
       inputSchema: { vm_name: vmName },
-      outputSchema: vmViewSchema.shape,
+      outputSchema: vmViewSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     (args) =>
       run(async () => {
         const v = await service.status(await name(args.vm_name));
-        return { content: [{ type: 'text', text: vmText(v) }], structuredContent: { ...v } };
+        return { content: [{ type: 'text', text: vmText(v) }], structuredContent: vmView(v) };
       }),
   );
 
@@ -307,7 +331,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
         title,
         description,
         inputSchema: { vm_name: vmName },
-        outputSchema: spawnResultShape,
+        outputSchema: spawnResultSchema,
         annotations: { destructiveHint: false, openWorldHint: false },
       },
       (args, extra) =>
@@ -345,7 +369,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
           .optional()
           .describe('Also remove a worktree that has uncommitted changes or unpushed commits (they are lost). Default false: such a worktree is kept'),
       },
-      outputSchema: destroyReportShape,
+      outputSchema: destroyReportSchema,
       annotations: { destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     (args, extra) =>
@@ -362,7 +386,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
             onProgress: progress.onProgress,
             signal: extra.signal,
           });
-          return { content: [{ type: 'text', text: destroyText(r) }], structuredContent: { ...r } };
+          return { content: [{ type: 'text', text: destroyText(r) }], structuredContent: destroyReport(r) };
         } finally {
           progress.done();
         }

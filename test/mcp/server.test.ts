@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TkError, formatError } from '../../src/core/errors.js';
-import { PROVISION_STEPS } from '../../src/core/model.js';
+import { PROVISION_STEPS, type VmView } from '../../src/core/model.js';
 import { DEFAULT_EXEC_TIMEOUT_SECS } from '../../src/mcp/server.js';
 import { connect, text, type Harness } from './helpers.js';
 
@@ -78,6 +78,18 @@ describe('tk mcp tools (in-memory client)', () => {
     expect(text(missing)).toBe(
       formatError(new TkError('vm', 'No VM named tachikoma-demo-nope.', { hint: 'Run `tk list` to see your VMs, or `tk spawn` to create one.' })),
     );
+  });
+
+  it('structured output tolerates fields the core adds and fills missing nullables with null', async () => {
+    const vm = h.service.add({ branch: 'feat-a' });
+    const base = await h.service.status(vm.name);
+    const { provision_result: _dropped, ...rest } = base;
+    h.service.status = async () => ({ ...rest, agent_state: 'idle' }) as unknown as VmView;
+    const r = await h.call('status', { vm_name: vm.name });
+    expect(r.isError, text(r)).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ name: vm.name, agent_state: 'idle', provision_result: null });
+    const { tools } = await h.client.listTools();
+    expect(tools.find((t) => t.name === 'status')?.outputSchema).not.toHaveProperty('additionalProperties', false);
   });
 
   it('spawn: creates with progress notifications, then reconnects; relative cwd resolves against the server cwd', async () => {
