@@ -130,6 +130,8 @@ function progressReporter(extra: Extra): { onProgress: ProgressFn | undefined; d
   return { onProgress, done: () => (finished = true) };
 }
 
+async function* emptyInput(): AsyncGenerator<Uint8Array> {}
+
 /** Keeps the last `limit` characters of a byte stream, decoding UTF-8 across chunk boundaries. */
 class TailCapture {
   private readonly decoder = new TextDecoder();
@@ -245,6 +247,8 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
         const code = await service.exec(vm, ['bash', '-lc', args.command], {
           stdout: (c) => out.push(c),
           stderr: (c) => err.push(c),
+          // An empty stdin, ended at once: a command that reads stdin sees EOF instead of waiting for the timeout.
+          stdin: emptyInput(),
           signal: extra.signal,
           timeoutMs,
         });

@@ -253,7 +253,16 @@ export class FakeService implements TkService {
     if (file === undefined) throw new TkError('usage', 'exec needs a command.');
     if (io.signal?.aborted) throw interrupted(`Command in ${name}`);
     return new Promise<number>((resolve, reject) => {
-      const child = spawnChild(file, args, { cwd: v.worktree, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      // Like ssh: without io.stdin the remote stdin stays open (a reader waits); with it, it ends when the iterable does.
+      const child = spawnChild(file, args, { cwd: v.worktree, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      if (io.stdin) {
+        const input = io.stdin;
+        void (async () => {
+          for await (const c of input) child.stdin.write(c);
+          child.stdin.end();
+        })().catch(() => child.stdin.destroy());
+      }
+      child.stdin.on('error', () => {});
       let timedOut = false;
       let aborted = false;
       const killGroup = () => {

@@ -134,6 +134,12 @@ describe('tk mcp tools (in-memory client)', () => {
     expect(text(r)).toBe(`exit code: 3\nstdout:\na b|c"d|${vm.worktree}|\n\nstderr:\noops\n`);
   });
 
+  it('exec: stdin is empty and ended, so a command reading it does not hang', async () => {
+    const vm = h.service.add({ branch: 'feat-a' });
+    const r = await h.call('exec', { vm_name: vm.name, command: 'wc -c; echo done', timeout_secs: 5 });
+    expect(r.structuredContent).toMatchObject({ exit_code: 0, stdout: '0\ndone\n', timed_out: false });
+  });
+
   it('exec: timeout_secs kills the command with exit code 124', async () => {
     const vm = h.service.add({ branch: 'feat-a' });
     const t0 = Date.now();
