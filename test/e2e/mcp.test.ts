@@ -162,6 +162,8 @@ describe('tk mcp against tart-sim', () => {
     expect(r.structuredContent).toMatchObject({ exit_code: 7, stdout: 'a b|c"d|\n', stderr: 'err\n', timed_out: false });
     // The VM wrote into the shared worktree.
     expect(readFileSync(join(worktree, 'from-vm.txt'), 'utf8')).toBe('from-vm\n');
+    // stdin is empty and ended: a reader gets EOF at once.
+    expect((await call('exec', { vm_name: vm, command: 'wc -c', timeout_secs: 20 })).structuredContent).toMatchObject({ exit_code: 0, stdout: '0\n' });
     const t = await call('exec', { vm_name: vm, command: 'sleep 30', timeout_secs: 1 });
     expect(t.structuredContent).toMatchObject({ exit_code: 124, timed_out: true });
   }, 120_000);
