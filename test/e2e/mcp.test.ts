@@ -100,7 +100,11 @@ beforeAll(async () => {
   transport.stderr?.on('data', (c: Buffer) => (serverStderr += c.toString()));
   client = new Client({ name: 'tk-e2e', version: '0' });
   client.onerror = (e) => protocolErrors.push(e);
-  await client.connect(transport);
+  try {
+    await client.connect(transport);
+  } catch (e) {
+    throw new Error(`bin/tk mcp did not start: ${(e as Error).message}\nits stderr:\n${serverStderr}`);
+  }
 }, 180_000);
 
 afterAll(async () => {
