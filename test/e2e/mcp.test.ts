@@ -1,5 +1,6 @@
 // `tk mcp` end to end: the SDK's own stdio client spawns bin/tk mcp against tart-sim (TK_TART) in a
-// temp git repo, lists the tools and calls list/spawn/exec/status/logs/halt/destroy for real.
+// temp git repo, lists the tools and calls each of them (list, spawn, exec, status, logs, suspend, halt,
+// resume, provision, destroy) for real.
 // Needs the CLI (src/cli/main.ts -> dist/tk/tk.js) and the engine; builds dist/ first when stale.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -180,11 +181,34 @@ describe('tk mcp against tart-sim', () => {
     expect(text(l)).toContain('@@tk phase=');
   });
 
-  it('halt stops it', async () => {
+  it('suspend explains that a Linux guest cannot be suspended', async () => {
+    const r = await call('suspend', { vm_name: vm });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toMatch(/macOS|Linux/);
+    expect((await call('status', { vm_name: vm })).structuredContent).toMatchObject({ status: 'running' });
+  });
+
+  it('halt stops it, resume starts it again, provision has nothing left to do', async () => {
     const r = await call('halt', { vm_name: vm });
     expect(r.isError, text(r)).toBeFalsy();
     expect((await call('status', { vm_name: vm })).structuredContent).toMatchObject({ status: 'stopped' });
-  }, 180_000);
+
+    const progress: unknown[] = [];
+    const resumed = (await client.callTool({ name: 'resume', arguments: { vm_name: vm } }, undefined, {
+      timeout: 600_000,
+      resetTimeoutOnProgress: true,
+      onprogress: (p) => progress.push(p),
+    })) as CallToolResult;
+    expect(resumed.isError, text(resumed)).toBeFalsy();
+    expect(resumed.structuredContent).toMatchObject({ kind: 'started', name: vm });
+    expect(progress.length).toBeGreaterThan(0);
+    const again = await call('exec', { vm_name: vm, command: 'cat from-vm.txt' });
+    expect(again.structuredContent).toMatchObject({ exit_code: 0, stdout: 'from-vm\n' });
+
+    const p = await call('provision', { vm_name: vm });
+    expect(p.isError, text(p)).toBeFalsy();
+    expect(p.structuredContent).toMatchObject({ name: vm });
+  }, 600_000);
 
   it('destroy refuses without confirm, then destroys', async () => {
     const refused = await call('destroy', { vm_name: vm });
