@@ -1,0 +1,105 @@
+// tart-sim: a stand-in for the `tart` CLI (Tart 2.35.0) on Linux. This file only dispatches; every
+// command is imported lazily so `list` and `ip` pay for little more than a bare Node start.
+import { SimExit, usageBlock } from './errors.js';
+import { TART_VERSION } from './args.js';
+
+type Command = (argv: string[]) => Promise<number>;
+
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  create: async () => (await import('./commands/create.js')).create,
+  clone: async () => (await import('./commands/clone.js')).clone,
+  run: async () => (await import('./commands/run.js')).run,
+  set: async () => (await import('./commands/set.js')).set,
+  get: async () => (await import('./commands/get.js')).get,
+  list: async () => (await import('./commands/list.js')).list,
+  login: async () => (await import('./commands/login.js')).login,
+  logout: async () => (await import('./commands/login.js')).logout,
+  ip: async () => (await import('./commands/ip.js')).ip,
+  exec: async () => (await import('./commands/exec.js')).exec,
+  pull: async () => (await import('./commands/pull.js')).pull,
+  push: async () => (await import('./commands/push.js')).push,
+  import: async () => (await import('./commands/import-export.js')).importVm,
+  export: async () => (await import('./commands/import-export.js')).exportVm,
+  prune: async () => (await import('./commands/prune.js')).prune,
+  rename: async () => (await import('./commands/rename.js')).rename,
+  stop: async () => (await import('./commands/stop.js')).stop,
+  delete: async () => (await import('./commands/delete.js')).del,
+  fqn: async () => (await import('./commands/fqn.js')).fqn,
+  suspend: async () => (await import('./commands/suspend.js')).suspend,
+};
+
+const ABSTRACTS: [string, string][] = [
+  ['create', 'Create a VM'],
+  ['clone', 'Clone a VM'],
+  ['run', 'Run a VM'],
+  ['set', "Modify VM's configuration"],
+  ['get', "Get a VM's configuration"],
+  ['list', 'List created VMs'],
+  ['login', 'Login to a registry'],
+  ['logout', 'Logout from a registry'],
+  ['ip', "Get VM's IP address"],
+  ['exec', 'Execute a command in a running VM'],
+  ['pull', 'Pull a VM from a registry'],
+  ['push', 'Push a VM to a registry'],
+  ['import', 'Import VM from a compressed .tvm file'],
+  ['export', 'Export VM to a compressed .tvm file'],
+  ['prune', 'Prune OCI and IPSW caches or local VMs'],
+  ['rename', 'Rename a local VM'],
+  ['stop', 'Stop a VM'],
+  ['delete', 'Delete a VM'],
+  ['suspend', 'Suspend a VM'],
+];
+
+function rootHelp(): string {
+  const subs = ABSTRACTS.map(([n, a]) => `  ${n.padEnd(22)}${a}`).join('\n');
+  return `USAGE: tart <subcommand>\n\nOPTIONS:\n  --version               Show the version.\n  -h, --help              Show help information.\n\nSUBCOMMANDS:\n${subs}\n\n  See 'tart help <subcommand>' for detailed help.\n`;
+}
+
+function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  if (!text) return Promise.resolve();
+  return new Promise((resolve) => stream.write(text, () => resolve()));
+}
+
+async function dispatch(argv: string[]): Promise<number> {
+  const [first, ...rest] = argv;
+  if (first === undefined || first === '--help' || first === '-h') {
+    await write(process.stdout, rootHelp());
+    return 0;
+  }
+  if (first === '--version') {
+    await write(process.stdout, `${TART_VERSION}\n`);
+    return 0;
+  }
+  if (first === 'help') {
+    const target = rest[0];
+    if (target && COMMANDS[target]) return (await COMMANDS[target]())(['--help']);
+    await write(process.stdout, rootHelp());
+    return 0;
+  }
+  const loader = COMMANDS[first];
+  if (!loader) {
+    const msg = first.startsWith('-') ? `Unknown option '${first}'` : `Unexpected argument '${first}'`;
+    throw new SimExit(64, `Error: ${msg}\n${usageBlock('')}`);
+  }
+  const command = await loader();
+  return command(rest);
+}
+
+async function main(): Promise<void> {
+  let code: number;
+  try {
+    code = await dispatch(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof SimExit) {
+      await write(process.stdout, e.stdout);
+      await write(process.stderr, e.stderr);
+      code = e.exitCode;
+    } else {
+      await write(process.stderr, `Error: ${e instanceof Error ? e.message : String(e)}\n`);
+      code = 1;
+    }
+  }
+  process.exit(code);
+}
+
+void main();
