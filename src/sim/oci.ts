@@ -168,3 +168,11 @@ export function ociGc(): void {
     if (count === 0 && !existsSync(join(dir, '.explicitly-pulled'))) rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** RuntimeError.FailedToParseRemoteName text, in the spirit of ANTLR's diagnostics. */
+export function remoteNameParseError(name: string): string {
+  const bad = [...name].findIndex((c) => !/[A-Za-z0-9.:\/@_-]/.test(c));
+  if (bad >= 0) return `failed to parse remote name: token recognition error at: '${name[bad]}' (character ${bad + 1})`;
+  if (!name.includes('/')) return `failed to parse remote name: mismatched input '<EOF>' expecting {':', '/', '-', '.'} (character ${name.length + 1})`;
+  return `failed to parse remote name: no viable alternative at input '${name}' (character 1)`;
+}

@@ -29,7 +29,7 @@ export function copyTree(from: string, to: string): void {
  */
 export function copyVmFiles(src: string, dst: string): void {
   mkdirSync(dst, { recursive: true });
-  for (const f of ['config.json', 'nvram.bin', 'disk.img', 'state.vzvmsave', 'manifest.json']) {
+  for (const f of ['config.json', 'nvram.bin', 'disk.img', 'state.vzvmsave']) {
     if (existsSync(join(src, f))) copyTree(join(src, f), join(dst, f));
   }
   const sim = join(src, '.sim');
