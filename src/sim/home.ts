@@ -4,12 +4,10 @@
 //   cache/OCIs/<host>/<ns…>/<tag> -> sha256:<hex>      OCI cache (tag symlinks to digest directories)
 //   tmp/                                               work dirs, garbage-collected by every command
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes, randomUUID } from 'node:crypto';
 import { otherError } from './errors.js';
 import { appleJson } from './json.js';
-import { isAlive, readLiveLock, selfIdentity } from './lock.js';
+import { isAlive, readLiveLock } from './lock.js';
 
 let cachedHome: string | null = null;
 
@@ -17,7 +15,7 @@ let cachedHome: string | null = null;
 export function tartHome(): string {
   if (cachedHome) return cachedHome;
   const env = process.env['TART_HOME'];
-  const home = env && env !== '' ? env : join(homedir(), '.tart');
+  const home = env && env !== '' ? env : join(process.env['HOME'] || '/', '.tart');
   if (!existsSync(home)) {
     try {
       mkdirSync(home, { recursive: true });
@@ -128,13 +126,6 @@ export function vmState(name: string): 'running' | 'suspended' | 'stopped' {
   return stateAt(vmDir(name), name);
 }
 
-/** Random locally-administered unicast MAC (VZMACAddress.randomLocallyAdministered). */
-export function randomMac(): string {
-  const b = randomBytes(6);
-  b[0] = ((b[0] ?? 0) & 0xfc) | 0x02;
-  return [...b].map((x) => x.toString(16).padStart(2, '0')).join(':');
-}
-
 /** Names of complete local VMs. */
 export function listVmNames(): string[] {
   let entries: string[];
@@ -144,21 +135,6 @@ export function listVmNames(): string[] {
     return [];
   }
   return entries.filter((n) => isCompleteVm(n));
-}
-
-/**
- * A fresh work directory under tmp/, "locked" by this process (Tart flocks it): the owner file
- * records {pid, startTime} so that garbage collection leaves it alone while this process lives.
- */
-export function makeTmpEntry(): string {
-  const dir = join(tmpDir(), randomUUID().toUpperCase());
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}.sim-owner`, JSON.stringify(selfIdentity()));
-  return dir;
-}
-export function releaseTmpEntry(dir: string): void {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(`${dir}.sim-owner`, { force: true });
 }
 
 /** Tart's Config.gc(): delete every tmp/ entry that nobody holds. */

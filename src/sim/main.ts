@@ -2,6 +2,7 @@
 // command is imported lazily so `list` and `ip` pay for little more than a bare Node start.
 import { SimExit, usageBlock } from './errors.js';
 import { TART_VERSION } from './args.js';
+import { writeErr, writeOut } from './io.js';
 
 type Command = (argv: string[]) => Promise<number>;
 
@@ -55,25 +56,21 @@ function rootHelp(): string {
   return `USAGE: tart <subcommand>\n\nOPTIONS:\n  --version               Show the version.\n  -h, --help              Show help information.\n\nSUBCOMMANDS:\n${subs}\n\n  See 'tart help <subcommand>' for detailed help.\n`;
 }
 
-function write(stream: NodeJS.WriteStream, text: string): Promise<void> {
-  if (!text) return Promise.resolve();
-  return new Promise((resolve) => stream.write(text, () => resolve()));
-}
 
 async function dispatch(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined || first === '--help' || first === '-h') {
-    await write(process.stdout, rootHelp());
+    writeOut(rootHelp());
     return 0;
   }
   if (first === '--version') {
-    await write(process.stdout, `${TART_VERSION}\n`);
+    writeOut(`${TART_VERSION}\n`);
     return 0;
   }
   if (first === 'help') {
     const target = rest[0];
     if (target && COMMANDS[target]) return (await COMMANDS[target]())(['--help']);
-    await write(process.stdout, rootHelp());
+    writeOut(rootHelp());
     return 0;
   }
   const loader = COMMANDS[first];
@@ -91,11 +88,11 @@ async function main(): Promise<void> {
     code = await dispatch(process.argv.slice(2));
   } catch (e) {
     if (e instanceof SimExit) {
-      await write(process.stdout, e.stdout);
-      await write(process.stderr, e.stderr);
+      writeOut(e.stdout);
+      writeErr(e.stderr);
       code = e.exitCode;
     } else {
-      await write(process.stderr, `Error: ${e instanceof Error ? e.message : String(e)}\n`);
+      writeErr(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
       code = 1;
     }
   }

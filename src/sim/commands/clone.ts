@@ -5,7 +5,8 @@
 import { existsSync } from 'node:fs';
 import type { CommandSpec } from '../args.js';
 import { validationError, vmDoesNotExist, vmMissingFiles } from '../errors.js';
-import { isCompleteDir, listVmNames, makeTmpEntry, randomMac, readConfigAt, readVmConfig, releaseTmpEntry, stateAt, touchDir, writeConfigAt } from '../home.js';
+import { isCompleteDir, listVmNames, readConfigAt, readVmConfig, stateAt, touchDir, writeConfigAt } from '../home.js';
+import { makeTmpEntry, randomMac, releaseTmpEntry } from '../tmp.js';
 import { withHomeLock } from '../lock.js';
 import { ociExists, ociPath, parseRemoteName } from '../oci.js';
 import { begin, openLocal } from './common.js';

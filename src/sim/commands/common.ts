@@ -1,4 +1,5 @@
 // Helpers shared by the sim-cli commands (not by run/exec, which may use them too).
+import { writeOut, writeErr } from '../io.js';
 import { existsSync, statSync } from 'node:fs';
 import { parseCommand, type CommandSpec, type Parsed } from '../args.js';
 import { gcTmp, isCompleteDir, touchDir, vmDir, configPath, diskPath, nvramPath } from '../home.js';
@@ -11,14 +12,14 @@ export function begin(spec: CommandSpec, argv: readonly string[], opts: { gc?: b
     try {
       gcTmp();
     } catch (e) {
-      process.stderr.write(`Failed to perform garbage collection: ${(e as Error).message}\n`);
+      writeErr(`Failed to perform garbage collection: ${(e as Error).message}\n`);
     }
   }
   return parsed;
 }
 
 export function out(text: string): void {
-  process.stdout.write(text);
+  writeOut(text);
 }
 
 /** VMStorageLocal.open: missing dir -> VMDoesNotExist (2); incomplete -> VMMissingFiles (1); bumps the access date. */
@@ -54,6 +55,19 @@ export function allocatedBytes(dir: string): number {
     }
   }
   return total;
+}
+
+/** One stat per file: logical and allocated bytes of config + disk + nvram; null when a file is missing. */
+export function vmSizes(dir: string): { size: number; allocated: number } | null {
+  let size = 0;
+  let allocated = 0;
+  for (const p of [configPath(dir), diskPath(dir), nvramPath(dir)]) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return null;
+    size += st.size;
+    allocated += st.blocks * 512;
+  }
+  return { size, allocated };
 }
 
 export const gb = (bytes: number): number => Math.trunc(bytes / 1e9);

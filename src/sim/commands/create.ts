@@ -2,7 +2,7 @@
 // Builds the VM in tmp/ and moves it over vms/<name>, silently replacing any VM of that name.
 import type { CommandSpec } from '../args.js';
 import { otherError, validationError } from '../errors.js';
-import { makeTmpEntry, randomMac, releaseTmpEntry } from '../home.js';
+import { makeTmpEntry, randomMac, releaseTmpEntry } from '../tmp.js';
 import { begin, out } from './common.js';
 import { installVmDir, writeFreshVm } from './vmfiles.js';
 

@@ -1,10 +1,10 @@
 // tart list [--source local|oci] [--format text|json] [-q|--quiet]
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import type { CommandSpec } from '../args.js';
 import { validationError } from '../errors.js';
-import { listVmNames, stateAt, vmDir } from '../home.js';
+import { stateAt, vmDir, vmsDir } from '../home.js';
 import { appleJson } from '../json.js';
-import { allocatedBytes, begin, gb, isoDate, out, relativeTime, sizeBytes, textTable } from './common.js';
+import { begin, gb, isoDate, out, relativeTime, textTable, vmSizes } from './common.js';
 
 export const LIST_SPEC: CommandSpec = {
   name: 'list',
@@ -47,19 +47,28 @@ export async function list(argv: string[]): Promise<number> {
   const byName = (a: Info, b: Info): number => (a.Name < b.Name ? -1 : a.Name > b.Name ? 1 : 0);
   const infos: Info[] = [];
   if (source === undefined || source === 'local') {
-    const local = listVmNames().map((name): Info => {
+    let names: string[] = [];
+    try {
+      names = readdirSync(vmsDir());
+    } catch {
+      /* no vms/ yet */
+    }
+    const local: Info[] = [];
+    for (const name of names) {
       const dir = vmDir(name);
+      const sizes = vmSizes(dir);
+      if (!sizes) continue; // not a VM: Tart's list skips directories without all three files
       const state = stateAt(dir, name);
-      return {
+      local.push({
         Source: 'local',
         Name: name,
-        Disk: gb(sizeBytes(dir)),
-        Size: gb(allocatedBytes(dir)),
+        Disk: gb(sizes.size),
+        Size: gb(sizes.allocated),
         Accessed: fmt(accessDate(dir)),
         Running: state === 'running',
         State: state,
-      };
-    });
+      });
+    }
     infos.push(...local.sort(byName));
   }
   if (source === undefined || source === 'oci') {
@@ -68,8 +77,8 @@ export async function list(argv: string[]): Promise<number> {
       (e): Info => ({
         Source: 'OCI',
         Name: e.name,
-        Disk: gb(sizeBytes(e.dir)),
-        Size: gb(allocatedBytes(e.dir)),
+        Disk: gb(vmSizes(e.dir)?.size ?? 0),
+        Size: gb(vmSizes(e.dir)?.allocated ?? 0),
         Accessed: fmt(accessDate(e.dir)),
         Running: false,
         State: 'stopped',

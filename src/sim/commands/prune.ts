@@ -1,4 +1,5 @@
 // tart prune [--entries caches|vms] [--older-than <days>] [--space-budget <GB>] [--cache-budget <GB> (deprecated)] [--gc]
+import { writeErr } from '../io.js';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandSpec } from '../args.js';
@@ -84,7 +85,7 @@ export async function prune(argv: string[]): Promise<number> {
   let spaceBudget = opts['space-budget'] as number | undefined;
   const cacheBudget = opts['cache-budget'] as number | undefined;
   if (cacheBudget !== undefined) {
-    process.stderr.write('--cache-budget is deprecated, please use --space-budget\n');
+    writeErr('--cache-budget is deprecated, please use --space-budget\n');
     if (spaceBudget !== undefined) throw validationError('--cache-budget is deprecated, please use --space-budget', 'prune');
     spaceBudget = cacheBudget;
   }

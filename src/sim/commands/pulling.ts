@@ -1,7 +1,9 @@
 // VMStorageOCI.pull: fetch an image from the bundled registry into cache/OCIs, printing Tart's lines.
+import { writeOut } from '../io.js';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { touchDir, makeTmpEntry, releaseTmpEntry } from '../home.js';
+import { touchDir } from '../home.js';
+import { makeTmpEntry, releaseTmpEntry } from '../tmp.js';
 import { tryAcquireFileLock } from '../lock.js';
 import { formatRemoteName, link, linked, ociExists, ociHostDir, ociPath, withDigest, type RemoteName } from '../oci.js';
 import { compressedDiskSize, pullManifest } from '../registry.js';
@@ -11,7 +13,7 @@ import { copyTree } from './vmfiles.js';
 export async function progress(totalMs: number): Promise<void> {
   const interactive = process.env['CI'] === undefined;
   const line = (s: string, first: boolean): void => {
-    process.stdout.write(first || !interactive ? `${s}\n` : `\x1b[1A\r\x1b[J${s}\n`);
+    writeOut(first || !interactive ? `${s}\n` : `\x1b[1A\r\x1b[J${s}\n`);
   };
   line('0%', true);
   let last = '0%';
@@ -33,7 +35,7 @@ function pullDurationMs(): number {
 }
 
 export async function pullImage(remote: RemoteName): Promise<void> {
-  const say = (s: string): void => void process.stdout.write(`${s}\n`);
+  const say = (s: string): void => void writeOut(`${s}\n`);
   say('pulling manifest...');
   const { manifest, digest, dir: blob } = pullManifest(remote);
   const digestName = withDigest(remote, digest);

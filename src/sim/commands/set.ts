@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { CommandSpec } from '../args.js';
 import { otherError, runtimeError } from '../errors.js';
-import { diskPath, makeTmpEntry, randomMac, readConfigAt, releaseTmpEntry, writeConfigAt } from '../home.js';
+import { diskPath, readConfigAt, writeConfigAt } from '../home.js';
+import { makeTmpEntry, randomMac, releaseTmpEntry } from '../tmp.js';
 import { begin, openLocal } from './common.js';
 import { copyTree } from './vmfiles.js';
 
