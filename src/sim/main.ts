@@ -52,7 +52,7 @@ const ABSTRACTS: [string, string][] = [
 ];
 
 function rootHelp(): string {
-  const subs = ABSTRACTS.map(([n, a]) => `  ${n.padEnd(22)}${a}`).join('\n');
+  const subs = ABSTRACTS.map(([n, a]) => `  ${n.padEnd(24)}${a}`).join('\n');
   return `USAGE: tart <subcommand>\n\nOPTIONS:\n  --version               Show the version.\n  -h, --help              Show help information.\n\nSUBCOMMANDS:\n${subs}\n\n  See 'tart help <subcommand>' for detailed help.\n`;
 }
 
@@ -77,6 +77,15 @@ async function dispatch(argv: string[]): Promise<number> {
   if (!loader) {
     const msg = first.startsWith('-') ? `Unknown option '${first}'` : `Unexpected argument '${first}'`;
     throw new SimExit(64, `Error: ${msg}\n${usageBlock('')}`);
+  }
+  if (first === 'run' || first === 'exec') {
+    // Every command but pull and clone garbage-collects tmp/ first (the other commands do it in begin()).
+    const { gcTmp } = await import('./home.js');
+    try {
+      gcTmp();
+    } catch (e) {
+      writeErr(`Failed to perform garbage collection: ${(e as Error).message}\n`);
+    }
   }
   const command = await loader();
   return command(rest);
