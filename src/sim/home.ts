@@ -4,8 +4,8 @@
 //   cache/OCIs/<host>/<ns…>/<tag> -> sha256:<hex>      OCI cache (tag symlinks to digest directories)
 //   tmp/                                               work dirs, garbage-collected by every command
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { otherError } from './errors.js';
+import { join, resolve } from 'node:path';
+import { runtimeError } from './errors.js';
 import { appleJson } from './json.js';
 import { isAlive, readLiveLock } from './lock.js';
 
@@ -16,12 +16,21 @@ export function tartHome(): string {
   if (cachedHome) return cachedHome;
   const env = process.env['TART_HOME'];
   const home = env && env !== '' ? env : join(process.env['HOME'] || '/', '.tart');
-  if (!existsSync(home)) {
-    try {
-      mkdirSync(home, { recursive: true });
-    } catch (e) {
-      throw otherError(`TART_HOME is invalid: ${home} does not exist, yet we can't create it: ${(e as Error).message}`);
+  if (env && env !== '') {
+    // Config.validateTartHome: create missing components one by one (Node's recursive mkdir can
+    // spin forever on procfs paths); the message names the component that failed (RuntimeError, exit 1).
+    const parts = resolve(home).split('/');
+    for (let i = 2; i <= parts.length; i++) {
+      const p = parts.slice(0, i).join('/');
+      if (existsSync(p)) continue;
+      try {
+        mkdirSync(p);
+      } catch (e) {
+        throw runtimeError(`TART_HOME is invalid: ${p} does not exist, yet we can't create it: ${(e as Error).message}`, 1);
+      }
     }
+  } else {
+    mkdirSync(home, { recursive: true });
   }
   cachedHome = home;
   return home;

@@ -54,6 +54,35 @@ describe('pull', () => {
   });
 });
 
+describe('pull edge cases', () => {
+  it('a pull waits for another pull of the same registry host ("waiting for lock...")', async () => {
+    const h = await fakeRunning(sim, 'puller', 'normal', `${sim.home}/cache/OCIs/ghcr.io/.sim-pull.lock`);
+    const pending = run(['pull', 'ghcr.io/cirruslabs/debian:latest']);
+    await new Promise((r) => setTimeout(r, 700));
+    h.kill();
+    const r = await pending;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^pulling ghcr\.io\/cirruslabs\/debian:latest\.\.\.\npulling manifest\.\.\.\nwaiting for lock\.\.\.\npulling disk /);
+  });
+
+  it('a pull by digest keeps only the digest entry, marked explicitly pulled', async () => {
+    const fqn = (await run(['fqn', 'ghcr.io/cirruslabs/debian:latest'])).stdout.trim();
+    expect((await run(['delete', 'ghcr.io/cirruslabs/debian:latest'])).code).toBe(0);
+    expect((await run(['pull', fqn])).code).toBe(0);
+    expect((await run(['list', '--source', 'oci', '-q'])).stdout).toContain(`${fqn}\n`);
+    expect((await run(['list', '--source', 'oci', '-q'])).stdout).not.toContain('debian:latest');
+    expect((await run(['delete', fqn])).code).toBe(0);
+  });
+
+  it('clone of an unknown remote image fails after "pulling manifest..."', async () => {
+    const r = await run(['clone', 'ghcr.io/cirruslabs/nope:latest', 'x']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe('pulling manifest...\n');
+    expect(r.stderr).toMatch(/^Error: UnexpectedHTTPStatusCode\(when: "pulling manifest", code: 404/);
+    expect(existsSync(`${sim.home}/vms/x`)).toBe(false);
+  });
+});
+
 describe('push', () => {
   it('pushes a local VM, which another TART_HOME can then clone', async () => {
     await run(['create', '--linux', 'mine']);

@@ -235,6 +235,28 @@ describe('create and clone', () => {
   });
 });
 
+describe('concurrency and home', () => {
+  it('parallel clones of one image serialize on the home lock: all succeed, only one keeps the image MAC', async () => {
+    const names = ['p1', 'p2', 'p3', 'p4'];
+    const results = await Promise.all(names.map((n) => run(['clone', 'ghcr.io/cirruslabs/ubuntu:latest', n])));
+    expect(results.map((r) => r.code)).toEqual([0, 0, 0, 0]);
+    const macs = names.map((n) => config(n)['macAddress']);
+    expect(new Set(macs).size).toBe(4);
+    const withImageMac = [...names, 'u1'].filter((n) => config(n)['macAddress'] === '4e:9a:02:5c:31:a7');
+    expect(withImageMac).toEqual(['u1']);
+    expect((await run(['delete', ...names])).code).toBe(0);
+  });
+
+  it('an uncreatable TART_HOME is reported like Tart', async () => {
+    writeFileSync(`${sim.dir}/plain-file`, '');
+    const home = `${sim.dir}/plain-file/tart`;
+    const r = await run(['list'], { TART_HOME: home });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`^Failed to perform garbage collection: TART_HOME is invalid: ${home} does not exist, yet we can't create it: .*\\nTART_HOME is invalid: ${home} does not exist, yet we can't create it: .*\\n$`));
+    expect((await run(['list'], { TART_HOME: '/proc/nope/tart' })).code).toBe(1);
+  });
+});
+
 describe('tmp garbage collection', () => {
   it('every command but pull and clone removes unheld tmp entries; held ones stay', async () => {
     const stale = `${sim.home}/tmp/STALE`;

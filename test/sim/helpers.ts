@@ -126,8 +126,12 @@ export interface FakeRun {
  * Make `name` look running the way `tart-sim run` does: a live process holding vms/<name>/.sim/run.lock.
  * mode 'ignore-sigint' keeps it alive on SIGINT (to exercise stop's SIGKILL path).
  */
-export function fakeRunning(sim: SimEnv, name: string, mode: 'normal' | 'ignore-sigint' = 'normal'): Promise<FakeRun> {
-  const lockPath = join(sim.home, 'vms', name, '.sim', 'run.lock');
+export function fakeRunning(
+  sim: SimEnv,
+  name: string,
+  mode: 'normal' | 'ignore-sigint' = 'normal',
+  lockPath = join(sim.home, 'vms', name, '.sim', 'run.lock'),
+): Promise<FakeRun> {
   const marker = join(sim.dir, `${name}-signals.log`);
   writeFileSync(marker, '');
   const child = spawn(process.execPath, ['-e', HOLDER, lockPath, mode, marker], { stdio: ['ignore', 'pipe', 'inherit'] });
