@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, fakeRunning, makeSimEnv, tartSim, type SimEnv } from './helpers.js';
+import type * as Leases from '../../src/sim/leases.js';
 
 let sim: SimEnv;
 beforeAll(() => {
@@ -17,7 +18,7 @@ const config = (vm: string, home = sim.home) => JSON.parse(readFileSync(`${home}
 const state = async (vm: string) =>
   (JSON.parse((await run(['get', vm, '--format', 'json'])).stdout) as { State: string }).State;
 
-async function withLeases<T>(fn: (l: typeof import('../../src/sim/leases.js')) => T, env: Record<string, string> = {}): Promise<T> {
+async function withLeases<T>(fn: (l: typeof Leases) => T, env: Record<string, string> = {}): Promise<T> {
   const saved = { ...process.env };
   Object.assign(process.env, { TART_SIM_LEASES: sim.leases }, env);
   try {
