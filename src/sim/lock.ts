@@ -107,27 +107,27 @@ export function tryAcquireFileLock(path: string, extra: Partial<RunLock> = {}): 
       const holder = readLockFile(path);
       if (holder && isAlive(holder)) return null;
       if (holder && holder.pid === me.pid && holder.startTime === me.startTime) return null;
-      // Stale (or half-written): remove only if it is still the same stale content.
+      // Stale (or half-written): move it aside atomically, so that two processes cleaning up the
+      // same stale lock cannot delete a fresh one; if what we moved turns out live, put it back.
+      const grave = `${path}.stale.${process.pid}.${tmpCounter++}`;
       try {
-        const again = readFileSync(path, 'utf8');
-        const parsed = readLockFileContent(again);
-        if (!parsed || !isAlive(parsed)) unlinkSync(path);
+        renameSync(path, grave);
       } catch {
-        /* vanished meanwhile: retry */
+        continue; // somebody else moved it first: retry
       }
+      const moved = readLockFile(grave);
+      if (moved && isAlive(moved)) {
+        try {
+          linkSync(grave, path);
+        } catch {
+          /* a newer lock took the slot */
+        }
+      }
+      unlinkSync(grave);
     }
   }
   return null;
 }
-
-function readLockFileContent(text: string): RunLock | null {
-  try {
-    return JSON.parse(text) as RunLock;
-  } catch {
-    return null;
-  }
-}
-
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Blocking sleep (used only while waiting on short-lived locks). */
