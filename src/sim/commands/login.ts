@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import type { CommandSpec } from '../args.js';
 import { runtimeError, validationError } from '../errors.js';
 import { tartHome } from '../home.js';
-import { begin, out } from './common.js';
+import { writeErr } from '../io.js';
+import { begin } from './common.js';
 import { readAllStdin, readLine } from './stdin.js';
 
 export const LOGIN_SPEC: CommandSpec = {
@@ -60,10 +61,11 @@ export async function login(argv: string[]): Promise<number> {
     user = username;
     password = readAllStdin().replace(/[\r\n]+$/, '');
   } else {
-    out('User: ');
+    // readpassphrase(3) prompts on the terminal; without one (pipes, tests) the prompt goes to stderr.
+    writeErr('User: ');
     const u = readLine();
     if (u === null) throw runtimeError('Error: CredentialRequired(which: "username")', 1);
-    out('Password: ');
+    writeErr('Password: ');
     const p = readLine();
     if (p === null) throw runtimeError('Error: CredentialRequired(which: "password")', 1);
     [user, password] = [u.replace(/\r$/, ''), p.replace(/\r$/, '')];
