@@ -15,7 +15,7 @@ let cachedHome: string | null = null;
 export function tartHome(): string {
   if (cachedHome) return cachedHome;
   const env = process.env['TART_HOME'];
-  const home = env && env !== '' ? env : join(process.env['HOME'] || '/', '.tart');
+  const home = resolve(env && env !== '' ? env : join(process.env['HOME'] || '/', '.tart'));
   if (env && env !== '') {
     // Config.validateTartHome: create missing components one by one (Node's recursive mkdir can
     // spin forever on procfs paths); the message names the component that failed (RuntimeError, exit 1).

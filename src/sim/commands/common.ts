@@ -62,7 +62,12 @@ export function vmSizes(dir: string): { size: number; allocated: number } | null
   let size = 0;
   let allocated = 0;
   for (const p of [configPath(dir), diskPath(dir), nvramPath(dir)]) {
-    const st = statSync(p, { throwIfNoEntry: false });
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      return null; // e.g. ENOTDIR: a stray file in vms/
+    }
     if (!st) return null;
     size += st.size;
     allocated += st.blocks * 512;

@@ -1,6 +1,6 @@
 // tart delete <name>...: in order, stopping at the first failure. Local names refuse running VMs
 // ("VM "x" is running", exit 1); remote names remove the cache entry and gc orphaned digests.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandSpec } from '../args.js';
 import { vmDoesNotExist, vmIsRunning } from '../errors.js';
@@ -32,6 +32,7 @@ async function deleteOne(name: string): Promise<void> {
   if (!lock) throw vmIsRunning(name);
   // Move aside under our lock, then delete: a concurrent `run` cannot start on a half-deleted VM.
   const trash = join(tmpDir(), `delete-${process.pid}-${Date.now()}`);
+  mkdirSync(tmpDir(), { recursive: true });
   try {
     renameSync(dir, trash);
   } catch {
