@@ -120,7 +120,13 @@ export function storeImage(
     if (existsSync(target)) rmSync(staging, { recursive: true, force: true });
     else {
       mkdirSync(dirname(target), { recursive: true });
-      renameSync(staging, target);
+      try {
+        renameSync(staging, target);
+      } catch (e) {
+        // A concurrent push/seed of the same content won the race: same digest, same bytes.
+        if (!existsSync(target)) throw e;
+        rmSync(staging, { recursive: true, force: true });
+      }
     }
     return digest;
   } catch (e) {

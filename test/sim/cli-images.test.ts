@@ -83,6 +83,25 @@ describe('pull edge cases', () => {
   });
 });
 
+describe('fresh home, parallel clones of an uncached image', () => {
+  it('serialize their pulls per registry host; later ones find the image cached', async () => {
+    const fresh = makeSimEnv();
+    try {
+      const rs = await Promise.all(['a', 'b', 'c'].map((n) => tartSim(['clone', 'ghcr.io/cirruslabs/debian:latest', n], { env: fresh.env })));
+      expect(rs.map((r) => [r.code, r.stderr])).toEqual([[0, ''], [0, ''], [0, '']]);
+      const pulled = rs.filter((r) => r.stdout.includes('pulling disk'));
+      expect(pulled.length).toBeGreaterThanOrEqual(1);
+      for (const r of rs) {
+        if (r.stdout === '') continue; // raced in after the image was cached: a cached clone prints nothing
+        expect(r.stdout).toMatch(/^pulling manifest\.\.\.\n(waiting for lock\.\.\.\n)?(pulling disk \(1\.2 GB compressed\)\.\.\.\n0%\n100%\npulling NVRAM\.\.\.\n|ghcr\.io\/cirruslabs\/debian@sha256:[0-9a-f]{64} image is already cached( and linked)?!( creating a symlink\.\.\.)?\n)$/);
+      }
+      expect((await tartSim(['list', '-q', '--source', 'local'], { env: fresh.env })).stdout).toBe('a\nb\nc\n');
+    } finally {
+      fresh.cleanup();
+    }
+  });
+});
+
 describe('push', () => {
   it('pushes a local VM, which another TART_HOME can then clone', async () => {
     await run(['create', '--linux', 'mine']);
