@@ -45,8 +45,10 @@ export async function stop(argv: string[]): Promise<number> {
   try {
     process.kill(pid, 'SIGKILL');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'unknown error';
-    throw runtimeError(`failed to forcefully terminate the VM "${name}": ${code}`, 1);
+    // Swift's Errno description is strerror(3)'s text.
+    const code = (e as NodeJS.ErrnoException).code;
+    const text = code === 'EPERM' ? 'Operation not permitted' : code === 'ESRCH' ? 'No such process' : (code ?? 'Unknown error');
+    throw runtimeError(`failed to forcefully terminate the VM "${name}": ${text}`, 1);
   }
   return 0;
 }
