@@ -2,7 +2,7 @@
 // which the kernel drops the instant the process dies). Node has no fcntl/flock, so a lock is a file
 // holding {pid, startTime}; it is live only while /proc/<pid>/stat still shows the same start time,
 // so a killed `run` (even SIGKILL) frees it at once and a recycled PID never looks alive.
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { simDir, tartHome } from './home.js';
 
@@ -42,6 +42,7 @@ export function selfIdentity(): { pid: number; startTime: string } {
 }
 
 function readLockFile(path: string): RunLock | null {
+  if (!existsSync(path)) return null; // cheaper than a thrown ENOENT (list probes every VM)
   try {
     const parsed = JSON.parse(readFileSync(path, 'utf8')) as RunLock;
     if (typeof parsed.pid !== 'number' || typeof parsed.startTime !== 'string') return null;

@@ -4,6 +4,7 @@ import type { CommandSpec } from '../args.js';
 import { validationError } from '../errors.js';
 import { stateAt, vmDir, vmsDir } from '../home.js';
 import { appleJson } from '../json.js';
+import { listOci } from '../oci.js';
 import { begin, gb, isoDate, out, relativeTime, textTable, vmSizes } from './common.js';
 
 export const LIST_SPEC: CommandSpec = {
@@ -72,7 +73,6 @@ export async function list(argv: string[]): Promise<number> {
     infos.push(...local.sort(byName));
   }
   if (source === undefined || source === 'oci') {
-    const { listOci } = await import('../oci.js');
     const oci = listOci().map(
       (e): Info => ({
         Source: 'OCI',
