@@ -5,7 +5,7 @@
 //   tmp/                                               work dirs, garbage-collected by every command
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { runtimeError } from './errors.js';
+import { otherError, runtimeError } from './errors.js';
 import { appleJson } from './json.js';
 import { isAlive, readLiveLock } from './lock.js';
 
@@ -80,7 +80,13 @@ export interface VmConfig {
 }
 
 export function readConfigAt(dir: string): VmConfig {
-  return JSON.parse(readFileSync(configPath(dir), 'utf8')) as VmConfig;
+  const text = readFileSync(configPath(dir), 'utf8');
+  try {
+    return JSON.parse(text) as VmConfig;
+  } catch {
+    // What JSONDecoder reports for malformed data (NSCocoaErrorDomain 3840).
+    throw otherError('The data couldn’t be read because it isn’t in the correct format.');
+  }
 }
 export function readVmConfig(name: string): VmConfig {
   return readConfigAt(vmDir(name));

@@ -170,6 +170,7 @@ const CASES: Record<string, Case> = {
   },
   'fqn echoes a local name': { args: ['fqn', 'vm1'], code: 0, stdout: 'vm1\n', stderr: '' },
   'incomplete VM directory': { args: ['get', 'half'], code: 1, stderr: 'VM is missing some of its files (config.json, disk.img or nvram.bin)\n' },
+  'corrupt config.json': { args: ['get', 'corrupt'], code: 1, stderr: 'Error: The data couldn’t be read because it isn’t in the correct format.\n' },
 };
 
 describe.concurrent('documented messages and exit codes', () => {
@@ -179,6 +180,12 @@ describe.concurrent('documented messages and exit codes', () => {
         const { mkdirSync, writeFileSync } = await import('node:fs');
         mkdirSync(`${sim.home}/vms/half`, { recursive: true });
         writeFileSync(`${sim.home}/vms/half/config.json`, '{}');
+      }
+      if (title === 'corrupt config.json') {
+        const { mkdirSync, writeFileSync, closeSync, openSync } = await import('node:fs');
+        mkdirSync(`${sim.home}/vms/corrupt`, { recursive: true });
+        writeFileSync(`${sim.home}/vms/corrupt/config.json`, '{"version": 1,');
+        for (const f of ['disk.img', 'nvram.bin']) closeSync(openSync(`${sim.home}/vms/corrupt/${f}`, 'w'));
       }
       const r = await tartSim(c.args, { env: sim.env });
       expect({ code: r.code, stderr: c.stderr === undefined ? undefined : r.stderr }).toEqual({ code: c.code, stderr: c.stderr });
