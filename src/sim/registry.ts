@@ -138,8 +138,9 @@ export function storeImage(
 export function setTag(r: { host: string; namespace: string }, tag: string, digest: string): void {
   const f = tagFile(r, tag);
   mkdirSync(dirname(f), { recursive: true });
-  writeFileSync(`${f}.tmp`, `${digest}\n`);
-  renameSync(`${f}.tmp`, f);
+  const tmp = `${f}.${process.pid}.tmp`; // per process: concurrent seeding/pushes must not share it
+  writeFileSync(tmp, `${digest}\n`);
+  renameSync(tmp, f);
 }
 
 function seedIfBundled(r: RemoteName): void {

@@ -132,7 +132,11 @@ describe('push', () => {
       h.kill();
     }
     await h.exited;
-    expect(await run(['push', 'mine', 'registry.invalid/acme/mine:v2'])).toMatchObject({ code: 1, stderr: 'Error: A server with the specified hostname could not be found.\n' });
+    expect(await run(['push', 'mine', 'registry.invalid/acme/mine:v2'])).toEqual({
+      code: 1,
+      stdout: 'pushing mine to registry.invalid/acme/mine:v2...\npushing config...\n',
+      stderr: 'Error: A server with the specified hostname could not be found.\n',
+    });
   });
 });
 

@@ -1,6 +1,6 @@
 // VMStorageOCI.pull: fetch an image from the bundled registry into cache/OCIs, printing Tart's lines.
 import { writeOut } from '../io.js';
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { touchDir } from '../home.js';
 import { makeTmpEntry, releaseTmpEntry } from '../tmp.js';
@@ -58,7 +58,15 @@ export async function pullImage(remote: RemoteName): Promise<void> {
     if (!ociExists(digestName)) {
       const tmp = makeTmpEntry();
       try {
-        // Mark the outdated tag as old so that pruning picks it first (Tart opens it with date 0).
+        // The tag's previous image is now outdated: date its access to the epoch so that pruning
+        // picks it first (Tart opens it with Date(timeIntervalSince1970: 0)).
+        if (ociExists(remote)) {
+          try {
+            utimesSync(ociPath(remote), new Date(0), statSync(ociPath(remote)).mtime);
+          } catch {
+            /* raced with a delete */
+          }
+        }
         const gb = (compressedDiskSize(manifest) / 1e9).toFixed(1);
         say(`pulling disk (${gb} GB compressed)...`);
         copyTree(join(blob, 'config.json'), join(tmp, 'config.json'));

@@ -70,12 +70,12 @@ export async function push(argv: string[]): Promise<number> {
     }
     for (const [key, group] of groups) {
       const first = group[0] as RemoteName;
-      ensureHost(first.host);
       const refs = group.map((r) => (r.reference.type === 'tag' ? ':' : '@') + r.reference.value);
       out(`pushing ${localName} to ${key}${refs.length === 1 ? refs[0] : `{${refs.join(',')}}`}...\n`);
       let digest: string;
       if (sourceRemote) {
         // Lightweight push: re-tag the manifest the target repository already has.
+        ensureHost(first.host);
         const d = ociDigest(sourceRemote);
         if (!d || !existsSync(blobDir(first, d))) {
           throw runtimeError(`OCI storage error: ${localName} is not a digest and doesn't point to a digest`, 1);
@@ -84,6 +84,7 @@ export async function push(argv: string[]): Promise<number> {
         for (const r of group) out(`pushing manifest for ${r.reference.value}...\n`);
       } else {
         out('pushing config...\n');
+        ensureHost(first.host); // the first request (the config blob) is where an unknown host fails
         out('pushing disk... this will take a while...\n');
         const diskBytes = statSync(diskPath(dir)).size;
         await progress(0);
