@@ -72,6 +72,9 @@ const CASES: Record<string, Case> = {
   'delete missing VM': { args: ['delete', 'nope'], code: 2, stderr: missing() },
   'clone missing source': { args: ['clone', 'nope', 'copy'], code: 2, stderr: missing() },
   'push missing VM': { args: ['push', 'nope', 'ghcr.io/acme/nope:latest'], code: 2, stderr: missing() },
+  'run missing VM (fails in validate: Error:, exit 1)': { args: ['run', '--no-graphics', 'nope'], code: 1, stderr: 'Error: the specified VM "nope" does not exist\n' },
+  'run on a running VM': { args: ['run', '--no-graphics', 'busy'], code: 2, stderr: 'VM "busy" is already running!\n' },
+  'exec on a stopped VM': { args: ['exec', 'vm1', 'true'], code: 2, stderr: 'VM "vm1" is not running\n' },
   'rename missing VM': { args: ['rename', 'nope', 'x'], code: 64, stderr: `Error: failed to rename a non-existent local VM: nope\n${ROOT_USAGE}` },
   'rename onto an existing VM': {
     args: ['rename', 'vm1', 'other'],
