@@ -177,9 +177,10 @@ unless ($noSshd) {
 }
 pipe(my $cr, my $cw) or fail("pipe: $!");
 pipe(my $pr, my $pw) or fail("pipe: $!");
+pipe(my $br, my $bw) or fail("pipe: $!");   # the anchor reports "booted" on it
 my $guest = fork // fail("fork: $!");
 if ($guest == 0) {
-  close $cr; close $pw;
+  close $cr; close $pw; close $br;
   syscall($S->{unshare}, CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWUTS) == -1 and fail("unshare guest: $!");
   syswrite $cw, 'u';
   sysread($pr, my $go, 1) == 1 or POSIX::_exit(71);
@@ -187,7 +188,7 @@ if ($guest == 0) {
   guest_main();
   POSIX::_exit(0);
 }
-close $cw; close $pr;
+close $cw; close $pr; close $bw;
 sysread($cr, my $u, 1) == 1 or fail('guest failed to start');
 # One id less than the full range: pam_loginuid then knows it runs in a user namespace and tolerates
 # the (forbidden) write to /proc/self/loginuid instead of failing the ssh session.
@@ -195,6 +196,10 @@ wfile_noscrub("/proc/$guest/uid_map", "0 0 4294967294\n");
 wfile_noscrub("/proc/$guest/gid_map", "0 0 4294967294\n");
 syswrite $pw, 'g'; close $pw; close $cr;
 close $L if $L;
+# Wait until the guest has booted (first-boot provisioning, injected boot delay): only then does
+# `tart-sim run` publish the guest to `exec` (like a guest agent that starts late in the boot).
+sysread($br, my $booted, 1) == 1 or fail('the guest failed to boot');
+close $br;
 
 # ---- 6. PID 1: reap orphans; SIGTERM = power off, SIGHUP = reboot --------------------------------
 sub shutdown_guest {
@@ -223,6 +228,7 @@ sub guest_main {
   my $line = "$ip\t$name";
   if (index($hosts, "$line\n") < 0) { $hosts =~ s/^\Q$ip\E\t.*\n//mg; wfile('/etc/hosts', $hosts . "$line\n", 0644) }
   select(undef, undef, undef, $bootDelay / 1000) if $bootDelay > 0;
+  syswrite $bw, 'b'; close $bw;
   open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null');
   $SIG{CHLD} = sub { 1 while waitpid(-1, POSIX::WNOHANG()) > 0 };
   unless ($L) { for (;;) { sleep 3600 } }
