@@ -74,7 +74,8 @@ export async function startVm(sim: SimEnv, name: string, args: string[] = [], op
     void exited.then(() => (gone = true));
     await waitFor(`VM ${name} to boot`, () => {
       if (gone) throw new Error(`tart-sim run ${name} exited early: ${out} ${err}`);
-      return lockOf(sim, name)?.initPid;
+      const l = lockOf(sim, name);
+      return l && l.pid === child.pid ? l.initPid : undefined;
     });
   }
   return vm;
