@@ -20,8 +20,22 @@ interface LeaseDb {
   leases: Lease[];
 }
 
+const DEFAULT_LEASES = '/var/tmp/tart-sim/dhcpd_leases.json';
+
 export function leasesPath(): string {
-  return process.env['TART_SIM_LEASES'] || '/var/tmp/tart-sim/dhcpd_leases.json';
+  return process.env['TART_SIM_LEASES'] || DEFAULT_LEASES;
+}
+
+/**
+ * Where allocation starts: 127.64.0.2 for the default database; elsewhere an offset derived from
+ * the file's path, so that independent databases (parallel test runs) rarely hand out the same IPs.
+ */
+function startIndex(): number {
+  const p = leasesPath();
+  if (p === DEFAULT_LEASES) return 0;
+  let h = 0;
+  for (let i = 0; i < p.length; i++) h = (Math.imul(h, 31) + p.charCodeAt(i)) >>> 0;
+  return h % 50_000;
 }
 
 export function leaseSeconds(): number {
@@ -99,7 +113,7 @@ function allocate(db: LeaseDb, mac: string): string {
   if (existing) return existing;
   const used = new Set(Object.values(db.macs));
   const busy = sshListeners();
-  for (let i = 0; ; i++) {
+  for (let i = startIndex(); ; i++) {
     const ip = ipOf(i);
     if (used.has(ip) || busy.has(ip)) continue;
     db.macs[mac] = ip;
@@ -107,12 +121,21 @@ function allocate(db: LeaseDb, mac: string): string {
   }
 }
 
-/** Allocate (or return) the MAC's stable IP. No lease is granted. */
+/**
+ * Allocate (or return) the MAC's stable IP. No lease is granted. `run` calls this before booting,
+ * so a listener already on <ip>:22 belongs to someone else (e.g. a VM of another lease database):
+ * the MAC then moves to a free address instead of failing to boot.
+ */
 export function ipForMac(mac: string): string {
   const m = norm(mac);
   const known = readDb().macs[m];
-  if (known) return known;
-  return withDb((db) => allocate(db, m));
+  if (known && !sshListeners().has(known)) return known;
+  return withDb((db) => {
+    const cur = db.macs[m];
+    if (cur && !sshListeners().has(cur)) return cur;
+    delete db.macs[m];
+    return allocate(db, m);
+  });
 }
 
 /** Called by `run` after the DHCP delay: lease = now + lease time. */

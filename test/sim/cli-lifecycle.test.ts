@@ -116,6 +116,21 @@ describe('ip and leases', () => {
     expect(a1).not.toBe(b1);
   });
 
+  it('moves a MAC off an address whose port 22 someone else already listens on', async () => {
+    const { createServer } = await import('node:net');
+    const mac = '02:00:00:00:00:1c';
+    const first = await withLeases((l) => l.ipForMac(mac));
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(22, first, () => r()));
+    try {
+      const second = await withLeases((l) => l.ipForMac(mac));
+      expect(second).not.toBe(first);
+      expect(await withLeases((l) => l.ipForMac(mac))).toBe(second);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
   it('ip --wait keeps polling every second until a lease appears', async () => {
     await run(['create', '--linux', 'l2']);
     const mac = config('l2')['macAddress'] as string;
