@@ -2,7 +2,8 @@
 // the macOS image, prune.
 import { existsSync, lstatSync, readFileSync, readlinkSync, statSync, utimesSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, fakeRunning, makeSimEnv, tartSim, type SimEnv } from './helpers.js';
+import { spawn } from 'node:child_process';
+import { ensureBuilt, fakeRunning, makeSimEnv, tartSim, TART_SIM, type SimEnv } from './helpers.js';
 
 let sim: SimEnv;
 beforeAll(() => {
@@ -57,12 +58,19 @@ describe('pull', () => {
 describe('pull edge cases', () => {
   it('a pull waits for another pull of the same registry host ("waiting for lock...")', async () => {
     const h = await fakeRunning(sim, 'puller', 'normal', `${sim.home}/cache/OCIs/ghcr.io/.sim-pull.lock`);
-    const pending = run(['pull', 'ghcr.io/cirruslabs/debian:latest']);
-    await new Promise((r) => setTimeout(r, 700));
+    const child = spawn(TART_SIM, ['pull', 'ghcr.io/cirruslabs/debian:latest'], { env: { ...process.env, ...sim.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // Release the other "pull" only once this one reports that it waits for it.
+    await new Promise<void>((resolve) =>
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('waiting for lock...\n')) resolve();
+      }),
+    );
     h.kill();
-    const r = await pending;
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/^pulling ghcr\.io\/cirruslabs\/debian:latest\.\.\.\npulling manifest\.\.\.\nwaiting for lock\.\.\.\npulling disk /);
+    expect(await exited).toBe(0);
+    expect(stdout).toMatch(/^pulling ghcr\.io\/cirruslabs\/debian:latest\.\.\.\npulling manifest\.\.\.\nwaiting for lock\.\.\.\npulling disk /);
   });
 
   it('a pull by digest keeps only the digest entry, marked explicitly pulled', async () => {
