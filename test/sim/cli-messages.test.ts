@@ -35,6 +35,8 @@ const missing = (name = 'nope'): string => `the specified VM "${name}" does not 
 const CASES: Record<string, Case> = {
   // §1 conventions
   'version prints the bare version': { args: ['--version'], code: 0, stdout: '2.35.0\n', stderr: '' },
+  'subcommand --help exits 0': { args: ['list', '--help'], code: 0, stderr: '' },
+  'root --help exits 0': { args: ['--help'], code: 0, stderr: '' },
   'unknown subcommand': { args: ['frobnicate'], code: 64, stderr: `Error: Unexpected argument 'frobnicate'\n${ROOT_USAGE}` },
   'unknown root flag': { args: ['--frob'], code: 64, stderr: `Error: Unknown option '--frob'\n${ROOT_USAGE}` },
   'unknown flag with suggestion': {
@@ -193,6 +195,7 @@ describe.concurrent('documented messages and exit codes', () => {
       const r = await tartSim(c.args, { env: sim.env });
       expect({ code: r.code, stderr: c.stderr === undefined ? undefined : r.stderr }).toEqual({ code: c.code, stderr: c.stderr });
       if (c.stdout !== undefined) expect(r.stdout).toBe(c.stdout);
+      if (c.args.includes('--help')) expect(r.stdout).toMatch(/^(OVERVIEW: .*\n\n)?USAGE: tart /);
     });
   }
 });
