@@ -18,8 +18,10 @@ export function randomMac(): string {
  */
 export function makeTmpEntry(): string {
   const dir = join(tmpDir(), randomUUID().toUpperCase());
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(tmpDir(), { recursive: true });
+  // Owner first: a concurrent gc must never see the directory unowned.
   writeFileSync(`${dir}.sim-owner`, JSON.stringify(selfIdentity()));
+  mkdirSync(dir);
   return dir;
 }
 export function releaseTmpEntry(dir: string): void {
