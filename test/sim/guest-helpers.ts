@@ -169,6 +169,10 @@ export async function ipOf(sim: SimEnv, name: string, wait = 15): Promise<string
 export async function cloneUbuntu(sim: SimEnv, name: string, image = 'ghcr.io/cirruslabs/ubuntu:latest'): Promise<void> {
   const r = await tartSim(['clone', image, name], { env: sim.env, timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`clone failed: ${r.stderr}`);
+  // Like Tart, a clone keeps the image's MAC unless it collides locally: VMs of parallel test files
+  // (separate TART_HOMEs, one lease file) would share an IP. Orchard does the same after each clone.
+  const m = await tartSim(['set', name, '--random-mac'], { env: sim.env });
+  if (m.code !== 0) throw new Error(`set --random-mac failed: ${m.stderr}`);
 }
 
 export { tartSim };
