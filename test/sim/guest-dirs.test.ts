@@ -60,7 +60,7 @@ describe('--dir syntax', () => {
       }
       expect(err, v).toBeInstanceOf(SimExit);
       expect((err as SimExit).exitCode, v).toBe(1);
-      expect((err as SimExit).stderr, v).toMatch(/^Error: .+: .+\n$/);
+      expect((err as SimExit).stderr, v).toMatch(/^Error: .+[:;] .+\n$/);
     }
   });
 });
