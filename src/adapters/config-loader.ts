@@ -1,10 +1,8 @@
 // Loads the layered TOML config (global < repo .tachikoma.toml < .tachikoma.local.toml), with the
 // trust store for repository files. Finds the repository by walking up from cwd (no git process:
 // `tk list` stays fast); the main repository is found through a linked worktree's `.git` file.
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse as parseToml } from 'smol-toml';
 import { resolveConfig, type Config, type ConfigLayer, type LayerKind, type ResolvedConfig } from '../core/config.js';
 import { TkError } from '../core/errors.js';
 import { DEFAULT_ALLOW, resolveProxyConfig, type ProxyConfig } from '../proxy/config.js';
@@ -81,7 +79,20 @@ export function lineFinder(text: string): (key: string) => number | undefined {
   };
 }
 
-export function parseLayer(kind: LayerKind, file: string, text: string, trusted: boolean): ConfigLayer {
+type TomlParse = (text: string) => unknown;
+let tomlParse: TomlParse | null = null;
+
+/** Loads the TOML parser (only when there is a file to parse: `tk list` without config skips it). */
+export async function loadToml(): Promise<TomlParse> {
+  tomlParse ??= (await import('smol-toml')).parse as TomlParse;
+  return tomlParse;
+}
+
+export async function parseLayer(kind: LayerKind, file: string, text: string, trusted: boolean): Promise<ConfigLayer> {
+  return parseLayerWith(await loadToml(), kind, file, text, trusted);
+}
+
+export function parseLayerWith(parseToml: TomlParse, kind: LayerKind, file: string, text: string, trusted: boolean): ConfigLayer {
   let data: Record<string, unknown>;
   try {
     data = parseToml(text) as Record<string, unknown>;
@@ -104,7 +115,8 @@ interface TrustFile {
 }
 
 /** Hash of both repo files' contents (absent files count too): any edit revokes trust. */
-export function repoConfigHash(worktreeRoot: string): string {
+export async function repoConfigHash(worktreeRoot: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
   for (const f of [REPO_FILE, LOCAL_FILE]) {
     const t = readMaybe(join(worktreeRoot, f));
@@ -127,16 +139,16 @@ function readTrust(file: string): TrustFile {
 
 export type TrustStatus = 'trusted' | 'untrusted' | 'changed' | 'no-files';
 
-export function trustStatus(paths: Pick<TkPaths, 'trustFile'>, roots: RepoRoots): TrustStatus {
+export async function trustStatus(paths: Pick<TkPaths, 'trustFile'>, roots: RepoRoots): Promise<TrustStatus> {
   if (!existsSync(join(roots.worktreeRoot, REPO_FILE)) && !existsSync(join(roots.worktreeRoot, LOCAL_FILE))) return 'no-files';
   const entry = readTrust(paths.trustFile).repos[roots.mainRoot];
   if (!entry) return 'untrusted';
-  return entry.sha256 === repoConfigHash(roots.worktreeRoot) ? 'trusted' : 'changed';
+  return entry.sha256 === (await repoConfigHash(roots.worktreeRoot)) ? 'trusted' : 'changed';
 }
 
-export function setTrust(paths: Pick<TkPaths, 'trustFile'>, roots: RepoRoots, trusted: boolean): void {
+export async function setTrust(paths: Pick<TkPaths, 'trustFile'>, roots: RepoRoots, trusted: boolean): Promise<void> {
   const store = readTrust(paths.trustFile);
-  if (trusted) store.repos[roots.mainRoot] = { sha256: repoConfigHash(roots.worktreeRoot), trusted_at: new Date().toISOString() };
+  if (trusted) store.repos[roots.mainRoot] = { sha256: await repoConfigHash(roots.worktreeRoot), trusted_at: new Date().toISOString() };
   else delete store.repos[roots.mainRoot];
   writeFileAtomic(paths.trustFile, JSON.stringify(store, null, 2) + '\n');
 }
@@ -178,13 +190,13 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const files: string[] = [];
   const globalText = readMaybe(paths.configFile);
   if (globalText !== null) {
-    layers.push(parseLayer('global', paths.configFile, globalText, true));
+    layers.push(await parseLayer('global', paths.configFile, globalText, true));
     files.push(paths.configFile);
   }
   const roots = findRepoRoots(opts.cwd);
   let trust: TrustStatus | null = null;
   if (roots) {
-    trust = trustStatus(paths, roots);
+    trust = await trustStatus(paths, roots);
     if (trust === 'changed') {
       warnings.push(`The config files in ${roots.worktreeRoot} changed since you trusted them: only repository-safe keys apply. Review them, then run \`tk config trust\`.`);
     }
@@ -192,7 +204,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
       const file = join(roots.worktreeRoot, name);
       const text = readMaybe(file);
       if (text === null) continue;
-      layers.push(parseLayer(kind, file, text, trust === 'trusted'));
+      layers.push(await parseLayer(kind, file, text, trust === 'trusted'));
       files.push(file);
     }
   }

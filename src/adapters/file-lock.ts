@@ -2,7 +2,6 @@
 // gone, or the pid now belongs to a process started at another time) is detected and its lock
 // broken under a second O_EXCL "break" lock, so two waiters never both break (and one never
 // deletes the other's fresh lock). Waiters retry with jittered backoff.
-import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { TkError } from '../core/errors.js';
@@ -106,6 +105,11 @@ function breakStale(path: string, staleContent: string): void {
   }
 }
 
+/** Unique enough to tell two acquisitions apart (not a secret; avoids loading node:crypto at startup). */
+export function uniqueSuffix(): string {
+  return `${process.hrtime.bigint().toString(36)}${Math.floor(Math.random() * 2 ** 32).toString(36)}`;
+}
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export interface LockOptions {
@@ -117,7 +121,7 @@ export interface LockOptions {
 /** Acquires the lock; resolves with its release function. */
 export async function acquireLock(path: string, opts: LockOptions = {}): Promise<() => void> {
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const token = `${process.pid} ${selfStartTime()} ${randomBytes(6).toString('hex')}\n`;
+  const token = `${process.pid} ${selfStartTime()} ${uniqueSuffix()}\n`;
   mkdirSync(dirname(path), { recursive: true });
   const start = Date.now();
   let delay = 2;

@@ -1,19 +1,18 @@
 // JSON state file (StateStore): cross-process lock for every read-modify-write, atomic replace
 // (tmp + fsync + rename + directory fsync), corrupt files backed up and reported, never reset.
-import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { TkError } from '../core/errors.js';
 import { emptyState, parseState, serializeState, type TkState } from '../core/state.js';
 import type { StateStore } from '../ports/state-store.js';
-import { acquireLock } from './file-lock.js';
+import { acquireLock, uniqueSuffix } from './file-lock.js';
 import type { TkPaths } from './paths.js';
 
 /** Writes `path` atomically: a reader sees the old or the new content, never a mix. */
 export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${path}.tmp-${process.pid}-${uniqueSuffix()}`;
   const fd = openSync(tmp, 'wx', mode);
   try {
     writeSync(fd, content);
@@ -56,11 +55,12 @@ function readText(path: string): string | null {
 }
 
 /** Parses, or backs the corrupt file up (once per distinct content) and throws with the backup's path. */
-function parseOrBackup(path: string, text: string): TkState {
+async function parseOrBackup(path: string, text: string): Promise<TkState> {
   try {
     return parseState(text, path);
   } catch (e) {
     if (!(e instanceof TkError) || !/corrupt/.test(e.message)) throw e;
+    const { createHash } = await import('node:crypto');
     const backup = `${path}.corrupt-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
     if (!existsSync(backup)) copyFileSync(path, backup);
     throw new TkError('state', e.message, {
@@ -99,7 +99,7 @@ export class JsonFileStateStore implements StateStore {
   async read(): Promise<TkState> {
     await this.importOnce();
     const text = readText(this.file);
-    return text === null ? emptyState() : parseOrBackup(this.file, text);
+    return text === null ? emptyState() : await parseOrBackup(this.file, text);
   }
 
   update<T>(fn: (state: TkState) => T | Promise<T>): Promise<T> {
@@ -108,7 +108,7 @@ export class JsonFileStateStore implements StateStore {
       const release = await acquireLock(this.opts.paths.stateLock, { what: 'state file', timeoutMs: this.opts.lockTimeoutMs });
       try {
         const text = readText(this.file);
-        const state = text === null ? emptyState() : parseOrBackup(this.file, text);
+        const state = text === null ? emptyState() : await parseOrBackup(this.file, text);
         const before = text === null ? null : serializeState(state);
         const result = await fn(state);
         const after = serializeState(state);

@@ -27,7 +27,7 @@ describe('loadConfig', () => {
     expect(a.warnings.join('\n')).toMatch(/Ignored credential_command/);
     expect(a.files).toEqual([paths.configFile, join(parent, 'wt', '.tachikoma.toml')]);
 
-    setTrust(paths, a.roots!, true);
+    await setTrust(paths, a.roots!, true);
     const b = await loadConfig({ cwd: join(parent, 'wt'), env });
     expect(b.trust).toBe('trusted');
     expect(b.config.credential_command).toBe('echo tok');

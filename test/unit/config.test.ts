@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS, isIpLiteral, resolveConfig, type ConfigLayer } from '../../src/core/config.js';
-import { lineFinder, parseLayer } from '../../src/adapters/config-loader.js';
+import { parse } from 'smol-toml';
+import { lineFinder, parseLayerWith } from '../../src/adapters/config-loader.js';
+
+const parseLayer = (...a: [ConfigLayer['kind'], string, string, boolean]) => parseLayerWith(parse, ...a);
 
 const layer = (kind: ConfigLayer['kind'], text: string, trusted = kind === 'global'): ConfigLayer => parseLayer(kind, `/x/${kind}.toml`, text, trusted);
 

@@ -41,14 +41,14 @@ export default defineCommand({
     const roots = cfg.roots;
     if (!roots) throw new TkError('config', `Not inside a git repository: ${ctx.cwd}.`, { hint: 'Run tk config trust inside the repository whose config you want to trust.' });
     if (action === 'untrust') {
-      setTrust(cfg.paths, roots, false);
+      await setTrust(cfg.paths, roots, false);
       ctx.out.success(`Repository ${roots.mainRoot} is no longer trusted.`, { repo_root: roots.mainRoot, trusted: false });
       return 0;
     }
     if (cfg.files.every((f) => !f.startsWith(roots.worktreeRoot + '/'))) {
       throw new TkError('config', `No ${REPO_FILE} or ${LOCAL_FILE} in ${roots.worktreeRoot}: nothing to trust.`);
     }
-    setTrust(cfg.paths, roots, true);
+    await setTrust(cfg.paths, roots, true);
     // Show what now applies.
     const after = await loadConfig({ cwd: ctx.cwd, env: ctx.env, paths: cfg.paths, noImport: true });
     const applied = Object.entries(after.origins)
