@@ -21,6 +21,7 @@ export async function readViews(ctx: CommandContext, opts: { repo?: string } = {
   const [records, tart] = await Promise.all([
     readRecords(ctx),
     tartList(cfg.tartPath, { env: ctx.env, signal: ctx.signal }).catch((e: unknown) => {
+      if (ctx.signal.aborted) throw new TkError('interrupted', 'Interrupted while asking tart for its VMs.');
       const err = e instanceof TkError ? e : null;
       ctx.out.warn(`${err ? err.message : String(e)} Showing the statuses tk last recorded.${err?.hint ? `\n  ${err.hint}` : ''}`);
       return null;
