@@ -183,6 +183,16 @@ describe('tk CLI', () => {
     expect(e.stderr).toMatch(/config\.toml:1: vm_cpus must be between 1 and 256, got 0/);
   });
 
+  it('proxy: dispatches to the proxy CLI with the config and --json', async () => {
+    const w = world();
+    writeFileSync(join(w.home, 'config.toml'), 'credential_proxy_bind = "127.0.0.1"\ncredential_proxy_port = 19999\n');
+    const r = await tk(['proxy', 'status', '--json'], w);
+    expect(r.code).toBe(0);
+    expect(oneJson(r.stdout)).toMatchObject({ success: true, data: { running: false, bind: '127.0.0.1', port: 19999 } });
+    expect((await tk(['proxy', '-h'], w)).stdout).toMatch(/^Usage: tk proxy/);
+    expect((await tk(['proxy', 'frob'], w)).code).toBe(2);
+  });
+
   it('first run imports the Rust tool files and says so', async () => {
     const home = tempDir();
     const rust = tempDir();
