@@ -43,6 +43,11 @@ export interface CommandSpec {
   rest?: 'required' | 'optional';
   /** Raw argv handed over untouched (for sub-CLIs such as `tk proxy`). */
   passthrough?: boolean;
+  /**
+   * The command writes stdout itself (JSON-RPC, a sub-CLI, an interactive child). Otherwise, with
+   * --json, a command that printed no document through ctx.out gets `{"exit_code", "success"}`.
+   */
+  ownsStdout?: boolean;
   examples?: readonly string[];
 }
 

@@ -178,7 +178,9 @@ async function runCommand(ctx: CommandContext, file: string, argv: string[], hel
     return 0;
   }
   const args = parseCommandArgs(mod, argv);
-  return mod.run(ctx, args);
+  const code = await mod.run(ctx, args);
+  if (ctx.json && !mod.ownsStdout && !ctx.out.wroteStdout) ctx.out.document({ exit_code: code, success: code === 0 });
+  return code;
 }
 
 async function runDashboard(ctx: CommandContext): Promise<number> {

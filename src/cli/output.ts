@@ -38,6 +38,12 @@ function humanValue(v: unknown): string {
 
 export class Output {
   private jsonWritten = false;
+  private textWritten = false;
+
+  /** Whether anything was written to stdout through this Output. */
+  get wroteStdout(): boolean {
+    return this.jsonWritten || this.textWritten;
+  }
 
   constructor(
     private readonly io: CliIo,
@@ -80,6 +86,7 @@ export class Output {
 
   /** Raw stdout text (human mode only: callers use document()/success() for --json). */
   text(s: string): void {
+    this.textWritten = true;
     this.io.stdout.write(s);
   }
 

@@ -9,6 +9,7 @@ export default defineCommand({
     'The proxy keeps your Anthropic credential on the host and gives each VM its own token.\n' +
     'tk spawn starts it on demand (credential_proxy = true, the default).',
   passthrough: true,
+  ownsStdout: true,
   examples: ['tk proxy status --json', 'tk proxy start -d', 'tk proxy stop'],
   async run(ctx, args) {
     const cfg = await ctx.config();
