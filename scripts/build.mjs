@@ -31,7 +31,8 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // Optional native speed-ups of ssh2; it falls back to pure JS without them.
-  external: ['cpu-features', '*.node', 'node-pty'],
+  // react-devtools-core: Ink imports it only when DEV=true (not a dependency of tk).
+  external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"' },
   jsx: 'automatic',
 };
