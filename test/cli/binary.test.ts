@@ -23,7 +23,7 @@ beforeAll(async () => {
     target: 'node22',
     logLevel: 'error',
     chunkNames: 'chunks/[name]-[hash]',
-    external: ['cpu-features', '*.node', 'node-pty'],
+    external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
     banner: { js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" },
   });
   entry = join(out, 'tk.js');
