@@ -247,11 +247,11 @@ export function resolveConfig(layers: readonly ConfigLayer[], defaults: Partial<
         continue;
       }
       const k = key as ConfigKey;
-      const value = validateKey(layer, k, raw);
       if (layer.kind !== 'global' && !layer.trusted && !REPO_SAFE_KEYS.has(k)) {
-        ignored.push(k);
+        ignored.push(k); // not applied, so not validated either: a bad value here breaks nothing
         continue;
       }
+      const value = validateKey(layer, k, raw);
       (config as unknown as Record<string, unknown>)[k] = value;
       origins[k] = layer;
     }

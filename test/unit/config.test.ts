@@ -52,6 +52,11 @@ describe('config merge', () => {
     }
   });
 
+  it('an ignored (untrusted) key is not validated; once trusted it is', () => {
+    expect(resolveConfig([layer('repo', 'credential_proxy_bind = "0.0.0.0"\n')]).config.credential_proxy_bind).toBe('192.168.64.1');
+    expect(() => resolveConfig([layer('repo', 'credential_proxy_bind = "0.0.0.0"\n', true)])).toThrow(/repo\.toml:1: credential_proxy_bind must not be/);
+  });
+
   it('repo provision_scripts must stay inside the repository', () => {
     expect(() => resolveConfig([layer('repo', 'provision_scripts = ["../x.sh"]\n')])).toThrow(/relative path inside the repository/);
     expect(() => resolveConfig([layer('repo', 'provision_scripts = ["/etc/x.sh"]\n')])).toThrow(/relative path/);
