@@ -112,6 +112,14 @@ describe('GitCli', () => {
     expect(existsSync(join(root, '..', 'pwned'))).toBe(false);
   });
 
+  it('10 parallel ensureWorktree calls for different branches all succeed', async () => {
+    const { root } = makeRepo('app');
+    const g = new GitCli();
+    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: `par/${i}` })));
+    expect(new Set(res.map((r) => r.path)).size).toBe(10);
+    expect((await g.listWorktrees(root)).length).toBe(11);
+  });
+
   it('changes, unpushed commits, refuses to remove the main checkout', async () => {
     const { root } = makeRepo('app');
     const g = new GitCli();
