@@ -17,17 +17,23 @@ export async function readRecords(ctx: CommandContext): Promise<VmRecord[]> {
 
 /** Views merged with Tart; when Tart cannot be asked, stored statuses and a warning. */
 export async function readViews(ctx: CommandContext, opts: { repo?: string } = {}): Promise<VmView[]> {
-  const cfg = await ctx.config();
-  const [records, tart] = await Promise.all([
-    readRecords(ctx),
-    tartList(cfg.tartPath, { env: ctx.env, signal: ctx.signal }).catch((e: unknown) => {
+  // TK_TART wins over the tart_path key, so with it set tart is asked while the config and the
+  // state file are still being read.
+  const tartPath = ctx.env['TK_TART'] ? Promise.resolve(ctx.env['TK_TART']) : ctx.config().then((c) => c.tartPath);
+  const tart = tartPath
+    .then((p) => tartList(p, { env: ctx.env, signal: ctx.signal }))
+    .catch((e: unknown) => {
       if (ctx.signal.aborted) throw new TkError('interrupted', 'Interrupted while asking tart for its VMs.');
-      const err = e instanceof TkError ? e : null;
-      ctx.out.warn(`${err ? err.message : String(e)} Showing the statuses tk last recorded.${err?.hint ? `\n  ${err.hint}` : ''}`);
-      return null;
-    }),
-  ]);
-  return mergeViews(records, tart, opts);
+      return e instanceof Error ? e : new Error(String(e));
+    });
+  tart.catch(() => undefined); // awaited below; never an unhandled rejection if the state read fails first
+  const records = await readRecords(ctx);
+  const listed = await tart;
+  if (listed instanceof Error) {
+    const hint = listed instanceof TkError && listed.hint ? `\n  ${listed.hint}` : '';
+    ctx.out.warn(`${listed.message} Showing the statuses tk last recorded.${hint}`);
+  }
+  return mergeViews(records, listed instanceof Error ? null : listed, opts);
 }
 
 /**
