@@ -171,6 +171,8 @@ export interface LoadedConfig extends ResolvedConfig {
   tartPath: string;
   /** Files read, in layer order. */
   files: string[];
+  /** Things worth telling once (the one-time import of the Rust tool's files). Not warnings. */
+  notices: string[];
 }
 
 function expandHome(p: string, env: NodeJS.ProcessEnv): string {
@@ -182,9 +184,10 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
   const env = opts.env ?? process.env;
   const paths = opts.paths ?? tkPaths(env);
   const warnings: string[] = [];
+  const notices: string[] = [];
   if (!opts.noImport && !existsSync(paths.importMarker)) {
     const dir = tachikomaDir(env);
-    if (dir && existsSync(dir)) warnings.push(...(await importTachikoma(paths, dir)));
+    if (dir && existsSync(dir)) notices.push(...(await importTachikoma(paths, dir)));
   }
   const layers: ConfigLayer[] = [];
   const files: string[] = [];
@@ -232,6 +235,7 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     trust,
     tartPath: env['TK_TART'] || c.tart_path || 'tart',
     files,
+    notices,
   };
 }
 

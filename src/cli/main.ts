@@ -117,6 +117,7 @@ export async function main(opts: MainOptions): Promise<number> {
       configP ??= import('../adapters/config-loader.js').then(async ({ loadConfig }) => {
         const c = await loadConfig({ cwd: opts.cwd, env: opts.env });
         out.debug(`config: ${c.files.length ? c.files.join(', ') : 'defaults only'}; tart: ${c.tartPath}; home: ${c.paths.home}`);
+        c.notices.forEach((n) => out.info(n));
         c.warnings.forEach(warnOnce);
         return c;
       });
