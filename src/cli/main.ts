@@ -209,8 +209,9 @@ async function run(): Promise<void> {
   const ac = new AbortController();
   let held = false;
   let interrupts = 0;
-  const onSignal = () => {
-    if (held) return;
+  const onSignal = (sig: NodeJS.Signals) => {
+    // Ctrl-C while ssh owns the terminal belongs to the remote shell.
+    if (held && sig === 'SIGINT') return;
     interrupts++;
     if (interrupts === 1) ac.abort();
     else process.exit(130);
