@@ -124,7 +124,8 @@ export async function main(opts: MainOptions): Promise<number> {
       return configP;
     },
     service() {
-      serviceP ??= loadCreateService().then(async (createService) => {
+      // Config first: its notices (the one-time import) and warnings are printed once, here.
+      serviceP ??= Promise.all([loadCreateService(), ctx.config()]).then(async ([createService]) => {
         const r = await createService({ cwd: opts.cwd, env: opts.env, log: (l) => out.debug(l) });
         r.warnings.forEach(warnOnce);
         return { service: r.service, config: r.config };
