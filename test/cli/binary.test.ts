@@ -24,7 +24,11 @@ beforeAll(async () => {
     logLevel: 'error',
     chunkNames: 'chunks/[name]-[hash]',
     external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
-    banner: { js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" },
+    banner: {
+      js:
+        "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" +
+        " const __filename = decodeURIComponent(new URL(import.meta.url).pathname); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+    },
   });
   entry = join(out, 'tk.js');
 }, 60_000);
