@@ -3,34 +3,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/git-repo.js';
+import { buildTk } from './build-tk.js';
 import { RECORDED_TART } from './helpers.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let entry = '';
 
 beforeAll(async () => {
-  const out = tempDir('tk-cli-build-');
-  await build({
-    entryPoints: { tk: join(root, 'src/cli/main.ts') },
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'error',
-    chunkNames: 'chunks/[name]-[hash]',
-    external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
-    banner: {
-      js:
-        "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" +
-        " const __filename = decodeURIComponent(new URL(import.meta.url).pathname); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    },
-  });
-  entry = join(out, 'tk.js');
+  entry = await buildTk();
 }, 60_000);
 
 function env(home: string, tart = RECORDED_TART) {
