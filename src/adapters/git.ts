@@ -102,8 +102,6 @@ export function driverOverrides(names: readonly string[]): Array<[string, string
 export class HardenedGit {
   private readonly git: string;
   private readonly env: NodeJS.ProcessEnv;
-  /** Per-directory driver overrides (config is re-read per adapter instance, i.e. per command). */
-  private readonly drivers = new Map<string, Promise<Array<[string, string]>>>();
 
   constructor(opts: HardenedGitOptions = {}) {
     this.git = opts.git ?? 'git';
@@ -133,26 +131,25 @@ export class HardenedGit {
     });
   }
 
-  private driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
-    let p = this.drivers.get(cwd);
-    if (!p) {
-      p = this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES).then((r) =>
-        r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [],
-      );
-      this.drivers.set(cwd, p);
-    }
-    return p;
+  private async driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
+    const r = await this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES);
+    return r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [];
   }
 
-  /** Runs git with every override; never throws for a non-zero exit (see `code`). */
-  async run(cwd: string, args: readonly string[]): Promise<GitRunResult> {
-    const drivers = await this.driverOverridesFor(cwd);
+  /**
+   * Runs git with every override; never throws for a non-zero exit (see `code`).
+   * `contentFilters`: the command reads or writes worktree content (status, worktree add/remove),
+   * so the repository's filter/diff/merge drivers are read afresh (never cached: the guest may
+   * add one at any time) and neutralised for this call.
+   */
+  async run(cwd: string, args: readonly string[], opts: { contentFilters?: boolean } = {}): Promise<GitRunResult> {
+    const drivers = opts.contentFilters ? await this.driverOverridesFor(cwd) : [];
     return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers]);
   }
 
   /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */
-  async ok(cwd: string, args: readonly string[], what: string): Promise<string> {
-    const r = await this.run(cwd, args);
+  async ok(cwd: string, args: readonly string[], what: string, opts: { contentFilters?: boolean } = {}): Promise<string> {
+    const r = await this.run(cwd, args, opts);
     if (r.code !== 0) throw new TkError('git', `${what}: ${r.stderr.trim() || `git exited with code ${r.code}`}`);
     return r.stdout;
   }
@@ -252,7 +249,7 @@ export class GitCli implements GitPort {
       await this.git.ok(mainRoot, ['branch', '--end-of-options', branch, 'HEAD'], `Could not create branch ${JSON.stringify(branch)} from HEAD`);
       branchCreated = true;
     }
-    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch]);
+    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch], { contentFilters: true });
     if (r.code !== 0) {
       if (branchCreated) await this.git.run(mainRoot, ['branch', '-D', '--end-of-options', branch]);
       throw new TkError('git', `git worktree add failed for ${JSON.stringify(branch)} at ${target}: ${r.stderr.trim()}`, {
@@ -274,7 +271,7 @@ export class GitCli implements GitPort {
     if (!entry) throw new TkError('git', `${path} is not a worktree of ${mainRoot}.`);
     if (entry.isMain) throw new TkError('git', `${path} is the main checkout; tk never removes it.`);
     const args = ['worktree', 'remove', ...(opts.force ? ['--force', '--force'] : []), '--end-of-options', path];
-    await this.git.ok(mainRoot, args, `git worktree remove failed for ${path}`);
+    await this.git.ok(mainRoot, args, `git worktree remove failed for ${path}`, { contentFilters: true });
   }
 
   async changes(worktree: string): Promise<WorktreeChanges> {
@@ -282,6 +279,7 @@ export class GitCli implements GitPort {
       worktree,
       ['status', '--porcelain=v2', '--branch', '-z', '--ignore-submodules=all', '--untracked-files=normal', '--no-renames'],
       `git status failed in ${worktree}`,
+      { contentFilters: true },
     );
     let changed = 0;
     let ahead = 0;
