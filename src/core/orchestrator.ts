@@ -236,7 +236,7 @@ export class Orchestrator {
     const provisioned: ProvisionStep[] = [];
     let roundTrips = 0;
     const markDone = async (step: ProvisionStep) => {
-      provisioned.push(step);
+      if (steps.includes(step)) provisioned.push(step);
       await this.updateRecord(name, (r) => {
         const done = new Set(r.provision?.done ?? []);
         done.add(step);

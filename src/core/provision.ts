@@ -283,9 +283,10 @@ export function mainScript(input: MainScriptInput): MainScript {
         else {
           body.push(
             `h=${shq(slug)}`,
+            // /etc/hosts first, so sudo can resolve the new name.
+            'grep -q "[[:space:]]$h\\$" /etc/hosts || printf \'127.0.1.1\\t%s\\n\' "$h" | sudo tee -a /etc/hosts >/dev/null',
             'sudo hostname "$h" 2>/dev/null || sudo hostnamectl set-hostname "$h" 2>/dev/null || true',
             'printf \'%s\\n\' "$h" | sudo tee /etc/hostname >/dev/null',
-            'grep -q "[[:space:]]$h\\$" /etc/hosts || printf \'127.0.1.1\\t%s\\n\' "$h" | sudo tee -a /etc/hosts >/dev/null',
             'test "$(hostname)" = "$h"',
           );
         }
