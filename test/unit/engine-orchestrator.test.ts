@@ -4,6 +4,16 @@ import { PROVISION_STEPS } from '../../src/core/model.js';
 import { SECRET, world } from './engine-fakes.js';
 
 const NAME = 'tachikoma-app-feat';
+async function failure(p: Promise<unknown>): Promise<TkError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TkError) return e;
+    throw e;
+  }
+  throw new Error('expected a TkError');
+}
+
 const ops = (w: ReturnType<typeof world>) => w.tart.calls.map((c) => c[0]).filter((c) => c !== 'list' && c !== 'ip');
 
 describe('spawn state machine', () => {
@@ -97,7 +107,7 @@ describe('spawn state machine', () => {
   it('boot failure on create: the ghost VM is stopped, the record kept as failed, the next spawn finishes it', async () => {
     const w = world({ boot_timeout_secs: 10 });
     w.tart.noIp.add(NAME);
-    const err = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' }).catch((e: unknown) => e as TkError);
+    const err = await failure(w.app.spawn({ cwd: '/repos/app', branch: 'feat' }));
     expect(err).toBeInstanceOf(TkError);
     expect(err.message).toContain('Timed out waiting for VM');
     expect(err.hint).toContain('/tkhome/logs/');
@@ -135,7 +145,7 @@ describe('spawn state machine', () => {
   it('resumes provisioning at the failed step', async () => {
     const w = world();
     w.ssh.failStep = 'profile';
-    const err = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' }).catch((e: unknown) => e as TkError);
+    const err = await failure(w.app.spawn({ cwd: '/repos/app', branch: 'feat' }));
     expect(err.code).toBe('provision');
     expect(err.message).toContain('profile');
     expect(err.hint).toContain(`tk provision ${NAME}`);
@@ -176,7 +186,7 @@ describe('the other operations', () => {
   it('suspend: Linux guests get the explanation and the alternative; macOS guests are suspended for real', async () => {
     const w = world();
     await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
-    const err = await w.app.suspend(NAME).catch((e: unknown) => e as TkError);
+    const err = await failure(w.app.suspend(NAME));
     expect(err.message).toContain('Tart cannot suspend Linux VMs');
     expect(err.hint).toContain(`tk halt ${NAME}`);
     expect(w.tart.vms.get(NAME)?.state).toBe('running');
@@ -207,7 +217,7 @@ describe('the other operations', () => {
     await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     await w.app.halt(NAME);
     await expect(w.app.exec(NAME, ['true'], { stdout: () => undefined, stderr: () => undefined })).rejects.toThrow(/stopped/);
-    const err = await w.app.enterCommand(NAME).catch((e: unknown) => e as TkError);
+    const err = await failure(w.app.enterCommand(NAME));
     expect(err.hint).toContain(`tk resume ${NAME}`);
   });
 
