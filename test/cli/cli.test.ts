@@ -1,4 +1,4 @@
-import { appendFileSync, chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -152,6 +152,9 @@ describe('tk CLI', () => {
     await new Promise((r) => setTimeout(r, 150));
     appendFileSync(log, 'ial\n@@tk phase=ssh event=end result=failed ms=3 msg=no route\n');
     await new Promise((r) => setTimeout(r, 1300));
+    // The log (and its directory) going away does not end or crash the follower.
+    rmSync(join(w.home, 'logs'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 1100));
     ac.abort();
     const r = await p;
     expect(r.code).toBe(0);
