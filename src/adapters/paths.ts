@@ -32,7 +32,7 @@ export function resolveTkPaths(env: NodeJS.ProcessEnv = process.env, platform: N
     configDir,
     config: join(configDir, 'config.toml'),
     state: join(dataDir, 'state.json'),
-    stateLock: join(dataDir, 'state.lock'),
+    stateLock: join(dataDir, 'state.json.lock'),
     logs: join(dataDir, 'logs'),
     vms: join(dataDir, 'vms'),
     sshKey: join(dataDir, 'ssh', 'id_ed25519'),
