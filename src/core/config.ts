@@ -213,9 +213,30 @@ export function isIpLiteral(s: string): boolean {
   return parts.length === 2 ? count < 8 : count === 8;
 }
 
-function isUnspecified(ip: string): boolean {
-  if (ip.includes('.') && !ip.includes(':')) return ip === '0.0.0.0';
-  return /^[0:]+$/.test(ip) || /^::(ffff:)?0\.0\.0\.0$/i.test(ip);
+/** 16 bytes of an IP literal (IPv4 as ::ffff:a.b.c.d), or null. */
+export function ipBytes(s: string): number[] | null {
+  if (!isIpLiteral(s)) return null;
+  if (!s.includes(':')) return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...s.split('.').map(Number)];
+  const [head = '', tail] = s.split('::') as [string, string | undefined];
+  const groups = (part: string): number[] => {
+    const out: number[] = [];
+    for (const g of part.split(':').filter((x) => x !== '')) {
+      if (g.includes('.')) out.push(...g.split('.').map(Number));
+      else out.push(parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff);
+    }
+    return out;
+  };
+  const h = groups(head);
+  const t = tail === undefined ? [] : groups(tail);
+  return [...h, ...new Array<number>(16 - h.length - t.length).fill(0), ...t];
+}
+
+/** 0.0.0.0, ::, and every spelling of them (::ffff:0.0.0.0, ::ffff:0:0, 0:0:…): all bind every interface. */
+export function isUnspecified(ip: string): boolean {
+  const b = ipBytes(ip);
+  if (!b) return false;
+  const zeroTo = (n: number) => b.slice(0, n).every((x) => x === 0);
+  return b.every((x) => x === 0) || (zeroTo(10) && b[10] === 0xff && b[11] === 0xff && b.slice(12).every((x) => x === 0));
 }
 
 /**

@@ -5,7 +5,7 @@ import { parse } from 'smol-toml';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, trustRepo, untrustRepo, findRepoRoots } from '../../src/adapters/config-loader.js';
 import { resolveTkPaths } from '../../src/adapters/paths.js';
-import { DEFAULT_CONFIG, findKeyLine, isIpLiteral, resolveConfig, type ConfigLayer } from '../../src/core/config.js';
+import { DEFAULT_CONFIG, findKeyLine, isIpLiteral, isUnspecified, resolveConfig, type ConfigLayer } from '../../src/core/config.js';
 
 const layer = (kind: ConfigLayer['kind'], text: string, file = `/f/${kind}.toml`, baseDir = '/repo'): ConfigLayer => ({ kind, file, baseDir, text, table: parse(text) as Record<string, unknown> });
 
@@ -49,11 +49,14 @@ describe('resolveConfig', () => {
   });
   it('share_claude_dirs and credential_proxy_bind are validated', () => {
     expect(() => resolveConfig([layer('repo', 'share_claude_dirs = ["../x"]')], { trustedRepo: false })).toThrow(/share_claude_dirs: invalid entry/);
-    for (const bad of ['0.0.0.0', '::', '[::]', '0:0::0']) {
+    for (const bad of ['0.0.0.0', '::', '[::]', '0:0::0', '::ffff:0.0.0.0', '::ffff:0:0', '0:0:0:0:0:ffff:0.0.0.0', '::0.0.0.0', '0:0:0:0:0:0:0:0']) {
       expect(() => resolveConfig([layer('global', `credential_proxy_bind = "${bad}"`)], { trustedRepo: false })).toThrow(/must not be 0\.0\.0\.0/);
     }
     expect(() => resolveConfig([layer('global', 'credential_proxy_bind = "localhost"')], { trustedRepo: false })).toThrow(/not an IP/);
     expect(resolveConfig([layer('global', 'credential_proxy_bind = "127.0.0.1"')], { trustedRepo: false }).config.credential_proxy_bind).toBe('127.0.0.1');
+    expect(resolveConfig([layer('global', 'credential_proxy_bind = "::ffff:127.0.0.1"')], { trustedRepo: false }).config.credential_proxy_bind).toBe('::ffff:127.0.0.1');
+    expect(isUnspecified('::1')).toBe(false);
+    expect(isUnspecified('::ffff:0.0.0.1')).toBe(false);
     expect(isIpLiteral('::1')).toBe(true);
     expect(isIpLiteral('fe80::1:2')).toBe(true);
     expect(isIpLiteral('256.0.0.1')).toBe(false);
