@@ -19,6 +19,7 @@ async function exists(p) {
 
 await rm(join(out, 'tk'), { recursive: true, force: true });
 await rm(join(out, 'sim'), { recursive: true, force: true });
+await rm(join(out, 'proxy'), { recursive: true, force: true });
 const common = {
   bundle: true,
   platform: 'node',
@@ -30,13 +31,16 @@ const common = {
   legalComments: 'none',
   logLevel: 'warning',
   // Optional native speed-ups of ssh2; it falls back to pure JS without them.
-  external: ['cpu-features', '*.node', 'node-pty'],
+  // react-devtools-core: Ink imports it only when DEV=true (not a dependency of tk).
+  external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
   define: { 'process.env.NODE_ENV': '"production"' },
   jsx: 'automatic',
 };
 const entries = [
   { entryPoints: { tk: join(root, 'src/cli/main.ts') }, outdir: join(out, 'tk') },
   { entryPoints: { 'tart-sim': join(root, 'src/sim/main.ts') }, outdir: join(out, 'sim') },
+  // The credential proxy daemon, spawned detached without the CLI (src/proxy/lifecycle.ts).
+  { entryPoints: { 'tk-proxy': join(root, 'src/proxy/main.ts') }, outdir: join(out, 'proxy') },
 ];
 for (const e of entries) {
   const entry = Object.values(e.entryPoints)[0];

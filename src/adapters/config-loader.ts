@@ -1,24 +1,25 @@
-// Reads the config layers (global, repo `.tachikoma.toml`, `.tachikoma.local.toml`), parses TOML
-// (smol-toml), consults the trust store and resolves through src/core/config.ts.
-// The repository is located without running git (walk up to `.git`, follow a linked worktree's
-// `gitdir:` to the common dir), so loading config costs no process.
-import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+// Loads the layered TOML config (global < repo .tachikoma.toml < .tachikoma.local.toml), with the
+// trust store for repository files. Finds the repository by walking up from cwd (no git process:
+// `tk list` stays fast); the main repository is found through a linked worktree's `.git` file.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse, TomlError } from 'smol-toml';
-import { resolveConfig, type ConfigLayer, type LayerKind, type ResolvedConfig } from '../core/config.js';
+import { resolveConfig, type Config, type ConfigLayer, type LayerKind, type ResolvedConfig } from '../core/config.js';
 import { TkError } from '../core/errors.js';
-import type { TkPaths } from './paths.js';
+import { DEFAULT_ALLOW, resolveProxyConfig, type ProxyConfig } from '../proxy/config.js';
+import { tachikomaDir, tkPaths, type TkPaths } from './paths.js';
+import { importTachikoma, writeFileAtomic } from './state-store.js';
+
+export const REPO_FILE = '.tachikoma.toml';
+export const LOCAL_FILE = '.tachikoma.local.toml';
 
 export interface RepoRoots {
-  /** Root of the worktree containing cwd. */
+  /** The checkout containing cwd (where the repo config files are read). */
   worktreeRoot: string;
-  /** Main repository root (owner of the common .git dir). */
+  /** The main repository (trust key, repo name). */
   mainRoot: string;
 }
 
-/** Finds the enclosing repository by walking up to `.git`. null outside a repository. */
+/** Walks up from cwd to the checkout root; resolves a linked worktree to its main repository. */
 export function findRepoRoots(cwd: string): RepoRoots | null {
   let dir = resolve(cwd);
   for (;;) {
@@ -31,130 +32,223 @@ export function findRepoRoots(cwd: string): RepoRoots | null {
     }
     if (st?.isDirectory()) return { worktreeRoot: dir, mainRoot: dir };
     if (st?.isFile()) {
+      const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
       let mainRoot = dir;
-      try {
-        const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
-        if (m?.[1]) {
-          const gitdir = resolve(dir, m[1]);
-          const common = existsSync(join(gitdir, 'commondir')) ? resolve(gitdir, readFileSync(join(gitdir, 'commondir'), 'utf8').trim()) : gitdir;
-          if (basename(common) === '.git') mainRoot = dirname(common);
+      if (m) {
+        const gitdir = resolve(dir, m[1] as string);
+        try {
+          const common = resolve(gitdir, readFileSync(join(gitdir, 'commondir'), 'utf8').trim());
+          mainRoot = basename(common) === '.git' ? dirname(common) : common;
+        } catch {
+          /* a submodule or unusual layout: its own root */
         }
-      } catch {
-        /* unreadable: treat the worktree as its own root */
       }
       return { worktreeRoot: dir, mainRoot };
     }
-    const parent = dirname(dir);
-    if (parent === dir) return null;
-    dir = parent;
+    const up = dirname(dir);
+    if (up === dir) return null;
+    dir = up;
   }
 }
 
-function readLayer(kind: LayerKind, file: string, baseDir: string): ConfigLayer | null {
-  let text: string;
+function readMaybe(file: string): string | null {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new TkError('config', `Cannot read ${kind} config ${file}: ${(e as Error).message}`, { hint: 'Check the file permissions.' });
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new TkError('config', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
   }
-  try {
-    return { kind, file, baseDir, text, table: parse(text) as Record<string, unknown> };
-  } catch (e) {
-    if (e instanceof TomlError) {
-      const first = e.message.split('\n')[0] ?? e.message;
-      throw new TkError('config', `${file}:${e.line}:${e.column}: invalid TOML: ${first}`, { hint: 'Fix the syntax at that line.' });
+}
+
+/** 1-based line of a top-level key (or `[key]` table header) in TOML text. */
+export function lineFinder(text: string): (key: string) => number | undefined {
+  const lines = text.split(/\r?\n/);
+  return (key: string) => {
+    const esc = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const assign = new RegExp(`^\\s*(?:${esc}|"${esc}"|'${esc}')\\s*=`);
+    const header = new RegExp(`^\\s*\\[\\s*(?:${esc}|"${esc}")\\s*[\\].]`);
+    let inTable = false;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i] as string;
+      if (header.test(l)) return i + 1;
+      if (/^\s*\[/.test(l)) inTable = true;
+      if (!inTable && assign.test(l)) return i + 1;
     }
-    throw e;
-  }
+    return undefined;
+  };
 }
 
-/** Content hash of the repo-writable files (absent and empty differ). */
-export function repoFilesHash(worktreeRoot: string): string {
+type TomlParse = (text: string) => unknown;
+let tomlParse: TomlParse | null = null;
+
+/** Loads the TOML parser (only when there is a file to parse: `tk list` without config skips it). */
+export async function loadToml(): Promise<TomlParse> {
+  tomlParse ??= (await import('smol-toml')).parse as TomlParse;
+  return tomlParse;
+}
+
+export async function parseLayer(kind: LayerKind, file: string, text: string, trusted: boolean): Promise<ConfigLayer> {
+  return parseLayerWith(await loadToml(), kind, file, text, trusted);
+}
+
+export function parseLayerWith(parseToml: TomlParse, kind: LayerKind, file: string, text: string, trusted: boolean): ConfigLayer {
+  let data: Record<string, unknown>;
+  try {
+    data = parseToml(text) as Record<string, unknown>;
+  } catch (e) {
+    const err = e as { line?: number; column?: number; message?: string };
+    const first = (err.message ?? String(e)).split('\n')[0];
+    throw new TkError('config', `Invalid TOML in ${file}${err.line ? ` at line ${err.line}, column ${err.column}` : ''}: ${first}`, {
+      hint: `Fix the syntax in ${file}.`,
+      cause: e,
+    });
+  }
+  return { kind, file, data, trusted, lineOf: lineFinder(text) };
+}
+
+// ---- trust store ------------------------------------------------------------------------------
+
+interface TrustFile {
+  version: 1;
+  repos: Record<string, { sha256: string; trusted_at: string }>;
+}
+
+/** Hash of both repo files' contents (absent files count too): any edit revokes trust. */
+export async function repoConfigHash(worktreeRoot: string): Promise<string> {
+  const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
-  for (const f of ['.tachikoma.toml', '.tachikoma.local.toml']) {
-    const p = join(worktreeRoot, f);
-    if (existsSync(p)) h.update(`present:${f}\0`).update(readFileSync(p)).update('\0');
-    else h.update(`absent:${f}\0`);
+  for (const f of [REPO_FILE, LOCAL_FILE]) {
+    const t = readMaybe(join(worktreeRoot, f));
+    h.update(`${f}\u0000${t === null ? '<absent>' : `${t.length}\u0000${t}`}\u0000`);
   }
   return h.digest('hex');
 }
 
-interface TrustStore {
-  version: 1;
-  repos: Record<string, { hashes: string[]; trusted_at: string }>;
-}
-
-function readTrust(path: string): TrustStore {
+function readTrust(file: string): TrustFile {
+  const t = readMaybe(file);
+  if (t === null) return { version: 1, repos: {} };
   try {
-    const t = JSON.parse(readFileSync(path, 'utf8')) as TrustStore;
-    if (t && typeof t === 'object' && t.repos && typeof t.repos === 'object') return t;
+    const j = JSON.parse(t) as TrustFile;
+    if (j && typeof j === 'object' && j.repos && typeof j.repos === 'object') return j;
   } catch {
-    /* missing or unreadable: nothing trusted */
+    /* fall through */
   }
-  return { version: 1, repos: {} };
+  throw new TkError('config', `The trust store ${file} is corrupt.`, { hint: 'Delete it and run `tk config trust` again in the repositories you trust.' });
 }
 
-function writeTrust(path: string, t: TrustStore): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
-  writeFileSync(tmp, JSON.stringify(t, null, 2) + '\n', { mode: 0o600 });
-  renameSync(tmp, path);
+export type TrustStatus = 'trusted' | 'untrusted' | 'changed' | 'no-files';
+
+export async function trustStatus(paths: Pick<TkPaths, 'trustFile'>, roots: RepoRoots): Promise<TrustStatus> {
+  if (!existsSync(join(roots.worktreeRoot, REPO_FILE)) && !existsSync(join(roots.worktreeRoot, LOCAL_FILE))) return 'no-files';
+  const entry = readTrust(paths.trustFile).repos[roots.mainRoot];
+  if (!entry) return 'untrusted';
+  return entry.sha256 === (await repoConfigHash(roots.worktreeRoot)) ? 'trusted' : 'changed';
 }
 
-export function isTrusted(paths: TkPaths, roots: RepoRoots): boolean {
-  const entry = readTrust(paths.trust).repos[roots.mainRoot];
-  return !!entry && entry.hashes.includes(repoFilesHash(roots.worktreeRoot));
+export async function setTrust(paths: Pick<TkPaths, 'trustFile'>, roots: RepoRoots, trusted: boolean): Promise<void> {
+  const store = readTrust(paths.trustFile);
+  if (trusted) store.repos[roots.mainRoot] = { sha256: await repoConfigHash(roots.worktreeRoot), trusted_at: new Date().toISOString() };
+  else delete store.repos[roots.mainRoot];
+  writeFileAtomic(paths.trustFile, JSON.stringify(store, null, 2) + '\n');
 }
 
-/** Trusts the current content of the repo files of this worktree. */
-export function trustRepo(paths: TkPaths, roots: RepoRoots): string {
-  const t = readTrust(paths.trust);
-  const hash = repoFilesHash(roots.worktreeRoot);
-  const e = t.repos[roots.mainRoot] ?? { hashes: [], trusted_at: '' };
-  e.hashes = [hash, ...e.hashes.filter((h) => h !== hash)].slice(0, 32);
-  e.trusted_at = new Date().toISOString();
-  t.repos[roots.mainRoot] = e;
-  writeTrust(paths.trust, t);
-  return hash;
-}
+// ---- loading ----------------------------------------------------------------------------------
 
-export function untrustRepo(paths: TkPaths, roots: RepoRoots): boolean {
-  const t = readTrust(paths.trust);
-  if (!t.repos[roots.mainRoot]) return false;
-  delete t.repos[roots.mainRoot];
-  writeTrust(paths.trust, t);
-  return true;
+export interface LoadConfigOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  paths?: TkPaths;
+  /** Skip the one-time import of the Rust tool's files (default: do it). */
+  noImport?: boolean;
 }
 
 export interface LoadedConfig extends ResolvedConfig {
-  layers: ConfigLayer[];
+  paths: TkPaths;
   roots: RepoRoots | null;
-  trusted: boolean;
+  trust: TrustStatus | null;
+  /** The tart binary to run: env TK_TART, else tart_path, else `tart`. */
+  tartPath: string;
+  /** Files read, in layer order. */
+  files: string[];
+  /** Things worth telling once (the one-time import of the Rust tool's files). Not warnings. */
+  notices: string[];
 }
 
-export function loadConfig(opts: { paths: TkPaths; cwd: string; env?: NodeJS.ProcessEnv }): LoadedConfig {
+function expandHome(p: string, env: NodeJS.ProcessEnv): string {
+  if (p === '~' || p.startsWith('~/')) return join(env['HOME'] ?? '/', p.slice(1));
+  return p;
+}
+
+export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig> {
   const env = opts.env ?? process.env;
+  const paths = opts.paths ?? tkPaths(env);
+  const warnings: string[] = [];
+  const notices: string[] = [];
+  if (!opts.noImport && !existsSync(paths.importMarker)) {
+    const dir = tachikomaDir(env);
+    if (dir && existsSync(dir)) notices.push(...(await importTachikoma(paths, dir)));
+  }
   const layers: ConfigLayer[] = [];
-  const g = readLayer('global', opts.paths.config, dirname(opts.paths.config));
-  if (g) layers.push(g);
+  const files: string[] = [];
+  const globalText = readMaybe(paths.configFile);
+  if (globalText !== null) {
+    layers.push(await parseLayer('global', paths.configFile, globalText, true));
+    files.push(paths.configFile);
+  }
   const roots = findRepoRoots(opts.cwd);
+  let trust: TrustStatus | null = null;
   if (roots) {
-    const r = readLayer('repo', join(roots.worktreeRoot, '.tachikoma.toml'), roots.worktreeRoot);
-    if (r) layers.push(r);
-    const l = readLayer('local', join(roots.worktreeRoot, '.tachikoma.local.toml'), roots.worktreeRoot);
-    if (l) layers.push(l);
+    trust = await trustStatus(paths, roots);
+    if (trust === 'changed') {
+      warnings.push(`The config files in ${roots.worktreeRoot} changed since you trusted them: only repository-safe keys apply. Review them, then run \`tk config trust\`.`);
+    }
+    for (const [kind, name] of [['repo', REPO_FILE], ['local', LOCAL_FILE]] as const) {
+      const file = join(roots.worktreeRoot, name);
+      const text = readMaybe(file);
+      if (text === null) continue;
+      layers.push(await parseLayer(kind, file, text, trust === 'trusted'));
+      files.push(file);
+    }
   }
-  const hasRepoLayer = layers.some((l) => l.kind !== 'global');
-  const trusted = hasRepoLayer && roots !== null && isTrusted(opts.paths, roots);
-  const resolved = resolveConfig(layers, { trustedRepo: trusted, home: env.HOME || homedir() });
-  if (resolved.config.worktree_dir && !isAbsolute(resolved.config.worktree_dir) && roots) {
-    resolved.config.worktree_dir = resolve(roots.mainRoot, resolved.config.worktree_dir);
+  const resolved = resolveConfig(layers, { credential_proxy_allow: [...DEFAULT_ALLOW] });
+  const c: Config = resolved.config;
+  // Paths: `~` expanded; relative paths from a repository file are relative to its checkout,
+  // from the global file relative to the config directory.
+  const base = (key: 'worktree_dir' | 'provision_scripts'): string => {
+    const layer = resolved.origins[key];
+    return layer && layer.kind !== 'global' ? dirname(layer.file) : paths.configDir;
+  };
+  if (c.worktree_dir !== null) {
+    const p = expandHome(c.worktree_dir, env);
+    c.worktree_dir = isAbsolute(p) ? p : resolve(base('worktree_dir'), p);
   }
-  return { ...resolved, layers, roots, trusted };
+  c.provision_scripts = c.provision_scripts.map((s) => {
+    const p = expandHome(s, env);
+    return isAbsolute(p) ? p : resolve(base('provision_scripts'), p);
+  });
+  return {
+    ...resolved,
+    warnings: [...warnings, ...resolved.warnings],
+    paths,
+    roots,
+    trust,
+    tartPath: env['TK_TART'] || c.tart_path || 'tart',
+    files,
+    notices,
+  };
 }
 
-/** The tart binary: env TK_TART, else config `tart_path`, else `tart` on PATH. */
-export function tartBinary(config: { tart_path: string | null }, env: NodeJS.ProcessEnv = process.env): string {
-  return env.TK_TART || config.tart_path || 'tart';
+/** The credential proxy's settings from the config (validated by the proxy's own rules). */
+export function proxyConfigFrom(c: Config): ProxyConfig {
+  return resolveProxyConfig({
+    credential_proxy: c.credential_proxy,
+    credential_proxy_port: c.credential_proxy_port,
+    credential_proxy_bind: c.credential_proxy_bind,
+    credential_proxy_ttl_secs: c.credential_proxy_ttl_secs,
+    credential_proxy_upstream: c.credential_proxy_upstream,
+    credential_proxy_allow: c.credential_proxy_allow,
+    credential_command: c.credential_command ?? undefined,
+    api_key_command: c.api_key_command ?? undefined,
+  });
 }

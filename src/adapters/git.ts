@@ -1,273 +1,337 @@
-// Hardened host git (GitPort). The guest VM can write the worktree and the repository's .git, so
-// every git the host runs here:
-// - gets a clean environment (no GIT_* from the caller: GIT_CONFIG_*, GIT_DIR, GIT_EXEC_PATH, …),
-// - gets `-c` overrides (command-line scope beats every config file, includes too) for hooks,
-//   fsmonitor, pager, editor, sshCommand, credential helpers, askpass, diff.external, gc/maintenance,
-// - gets every filter/diff/merge driver defined in repository-writable config (scopes `local` and
-//   `worktree`, including included files) neutralised by name, so a planted `.gitattributes` +
-//   driver runs nothing (drivers from the user's global/system config are left alone),
-// - runs as argv (never a shell); branch names only ever appear as full `refs/heads/<b>` refs, so a
-//   branch named `-x` is never an option; paths come after `--` or are absolute.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, realpathSync } from 'node:fs';
+// Hardened host git (GitPort). The guest can write the worktree and `.git`, so every host git call:
+// - runs with a scrubbed environment (allowlist; no GIT_* from the caller, GIT_CONFIG_NOSYSTEM=1),
+// - overrides, at command-line priority (GIT_CONFIG_COUNT), every config key that names a program:
+//   hooks, fsmonitor, ssh, askpass, credential helpers, pager, editors, external diff, gpg, and
+//   each filter/diff/merge driver the repository's config defines (found by reading config, which
+//   runs nothing; includes are followed, so included files are covered too),
+// - passes argv only (no shell), `--end-of-options` before revisions, `--` before paths,
+// - never fetches or pushes (protocol.allow=never).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TkError } from '../core/errors.js';
 import type { WorktreeChanges } from '../core/model.js';
 import { worktreeDirName } from '../core/naming.js';
 import type { EnsuredWorktree, GitPort, RepoInfo, WorktreeEntry } from '../ports/git.js';
 
-interface GitResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-const ENV_KEEP = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TMPDIR', 'TZ'];
-
-export const HARDENING: readonly string[] = [
-  'core.hooksPath=/dev/null',
-  'core.fsmonitor=false',
-  'core.sshCommand=false',
-  'core.askPass=',
-  'core.pager=cat',
-  'core.editor=false',
-  'sequence.editor=false',
-  'core.gitProxy=',
-  'core.alternateRefsCommand=',
-  'credential.helper=',
-  'diff.external=',
-  'protocol.ext.allow=never',
-  'gc.auto=0',
-  'maintenance.auto=false',
-  'submodule.recurse=false',
-  'log.showSignature=false',
-  'core.quotePath=false',
+/** Config that names programs, overridden on every call. */
+const BASE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
+  ['core.hooksPath', '/dev/null'],
+  ['core.fsmonitor', 'false'],
+  ['core.sshCommand', 'false'],
+  ['core.askPass', ''],
+  ['core.pager', 'cat'],
+  ['core.editor', 'false'],
+  ['core.gitProxy', ''],
+  ['sequence.editor', 'false'],
+  ['credential.helper', ''],
+  ['diff.external', ''],
+  ['log.showSignature', 'false'],
+  ['gpg.program', 'false'],
+  ['gpg.ssh.program', 'false'],
+  ['gpg.x509.program', 'false'],
+  ['submodule.recurse', 'false'],
+  ['protocol.allow', 'never'],
+  ['uploadpack.packObjectsHook', ''],
+  ['core.alternateRefsCommand', ''],
 ];
 
-export function hardenedEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const k of ENV_KEEP) if (env[k] !== undefined) out[k] = env[k];
-  out.GIT_TERMINAL_PROMPT = '0';
-  out.GIT_OPTIONAL_LOCKS = '0';
-  out.GIT_PAGER = 'cat';
-  out.PAGER = 'cat';
-  out.GIT_EDITOR = 'false';
+/** Driver keys that run programs, by section. */
+const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.(clean|smudge|process|command|textconv|driver)$/s;
+
+const ENV_ALLOW = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
+
+export interface GitRunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+}
+
+export interface HardenedGitOptions {
+  /** git binary (tests). */
+  git?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function baseEnv(src: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const k of ENV_ALLOW) if (src[k] !== undefined) env[k] = src[k];
+  for (const k of Object.keys(src)) if (k.startsWith('LC_')) env[k] = src[k];
+  env['GIT_CONFIG_NOSYSTEM'] = '1';
+  env['GIT_TERMINAL_PROMPT'] = '0';
+  env['GIT_PAGER'] = 'cat';
+  env['GIT_EDITOR'] = 'false';
+  env['GIT_OPTIONAL_LOCKS'] = '0';
+  env['GIT_LFS_SKIP_SMUDGE'] = '1';
+  env['GIT_NO_REPLACE_OBJECTS'] = '1';
+  return env;
+}
+
+function withOverrides(env: NodeJS.ProcessEnv, overrides: ReadonlyArray<readonly [string, string]>): NodeJS.ProcessEnv {
+  const out = { ...env };
+  overrides.forEach(([k, v], i) => {
+    out[`GIT_CONFIG_KEY_${i}`] = k;
+    out[`GIT_CONFIG_VALUE_${i}`] = v;
+  });
+  out['GIT_CONFIG_COUNT'] = String(overrides.length);
   return out;
 }
 
-function run(file: string, args: string[], cwd: string, env: NodeJS.ProcessEnv): Promise<GitResult> {
-  return new Promise((res, rej) => {
-    const child = spawn(file, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], shell: false });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stderr.on('data', (b: Buffer) => err.push(b));
-    child.on('error', (e) => rej(new TkError('git', `Could not run git: ${e.message}`, { hint: 'Install git and make sure it is on PATH.', cause: e })));
-    child.on('close', (code) => res({ code: code ?? 1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
-  });
+/** Overrides neutralising every program-running driver named in `git config --list` output (NUL-separated names). */
+export function driverOverrides(names: readonly string[]): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const seen = new Set<string>();
+  for (const n of names) {
+    const m = DRIVER_KEY.exec(n);
+    if (!m) continue;
+    const [, section, sub] = m as unknown as [string, string, string];
+    const id = `${section}\u0000${sub}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    if (section === 'filter') {
+      out.push([`filter.${sub}.clean`, ''], [`filter.${sub}.smudge`, ''], [`filter.${sub}.process`, ''], [`filter.${sub}.required`, 'false']);
+    } else if (section === 'diff') {
+      out.push([`diff.${sub}.command`, ''], [`diff.${sub}.textconv`, '']);
+    } else {
+      out.push([`merge.${sub}.driver`, '']);
+    }
+  }
+  return out;
 }
 
-const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.([a-z]+)$/;
-const DRIVER_VALUES: Record<string, Record<string, string>> = {
-  filter: { clean: '', smudge: '', process: '', required: 'false' },
-  diff: { textconv: '', command: '', cachetextconv: 'false' },
-  merge: { driver: '' },
-};
+export class HardenedGit {
+  private readonly git: string;
+  private readonly env: NodeJS.ProcessEnv;
+  /** Per-directory driver overrides (config is re-read per adapter instance, i.e. per command). */
+  private readonly drivers = new Map<string, Promise<Array<[string, string]>>>();
+
+  constructor(opts: HardenedGitOptions = {}) {
+    this.git = opts.git ?? 'git';
+    this.env = baseEnv(opts.env ?? process.env);
+  }
+
+  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>): Promise<GitRunResult> {
+    return new Promise((resolveP, reject) => {
+      execFile(
+        this.git,
+        ['--no-pager', ...args],
+        { cwd, env: withOverrides(this.env, overrides), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+        (err, stdout, stderr) => {
+          if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
+            const e = err as NodeJS.ErrnoException;
+            if (e.code === 'ENOENT' && !existsSync(cwd)) {
+              reject(new TkError('git', `Directory not found: ${cwd}`, { cause: err }));
+              return;
+            }
+            reject(new TkError('git', `Could not run git: ${e.message}`, { hint: 'Install git and make sure it is on PATH.', cause: err }));
+            return;
+          }
+          const code = err ? ((err as { code?: number }).code ?? 1) : 0;
+          resolveP({ stdout, stderr, code: typeof code === 'number' ? code : 1 });
+        },
+      );
+    });
+  }
+
+  private driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
+    let p = this.drivers.get(cwd);
+    if (!p) {
+      p = this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES).then((r) =>
+        r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [],
+      );
+      this.drivers.set(cwd, p);
+    }
+    return p;
+  }
+
+  /** Runs git with every override; never throws for a non-zero exit (see `code`). */
+  async run(cwd: string, args: readonly string[]): Promise<GitRunResult> {
+    const drivers = await this.driverOverridesFor(cwd);
+    return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers]);
+  }
+
+  /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */
+  async ok(cwd: string, args: readonly string[], what: string): Promise<string> {
+    const r = await this.run(cwd, args);
+    if (r.code !== 0) throw new TkError('git', `${what}: ${r.stderr.trim() || `git exited with code ${r.code}`}`);
+    return r.stdout;
+  }
+}
+
+function parseWorktrees(out: string): WorktreeEntry[] {
+  const entries: WorktreeEntry[] = [];
+  let cur: WorktreeEntry | null = null;
+  for (const field of out.split('\u0000')) {
+    if (field === '') {
+      cur = null;
+      continue;
+    }
+    if (field.startsWith('worktree ')) {
+      cur = { path: field.slice('worktree '.length), branch: null, isMain: entries.length === 0 };
+      entries.push(cur);
+    } else if (cur && field.startsWith('branch ')) {
+      const ref = field.slice('branch '.length);
+      cur.branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : ref;
+    }
+  }
+  return entries;
+}
 
 export class GitCli implements GitPort {
-  private readonly env: NodeJS.ProcessEnv;
-  constructor(private readonly opts: { gitPath?: string; env?: NodeJS.ProcessEnv } = {}) {
-    this.env = hardenedEnv(opts.env ?? process.env);
-  }
-
-  /** Overrides neutralising drivers that repository-writable config defines. */
-  private async driverOverrides(cwd: string): Promise<string[]> {
-    const r = await run(this.opts.gitPath ?? 'git', ['--no-pager', ...HARDENING.flatMap((c) => ['-c', c]), 'config', '--list', '--show-scope', '-z'], cwd, this.env);
-    if (r.code !== 0) return [];
-    const out: string[] = [];
-    const parts = r.stdout.split('\0');
-    for (let i = 0; i + 1 < parts.length; i += 2) {
-      const scope = parts[i] ?? '';
-      const key = (parts[i + 1] ?? '').split('\n')[0] ?? '';
-      if (scope !== 'local' && scope !== 'worktree') continue;
-      const m = DRIVER_KEY.exec(key);
-      if (!m) continue;
-      const [, kind, name] = m as unknown as [string, 'filter' | 'diff' | 'merge', string];
-      for (const [k, v] of Object.entries(DRIVER_VALUES[kind] ?? {})) out.push(`${kind}.${name}.${k}=${v}`);
-    }
-    return [...new Set(out)];
-  }
-
-  /** Runs hardened git in `cwd`. Exposed for tests. */
-  async git(cwd: string, args: string[], opts: { check?: boolean; what?: string; workTree?: string } = {}): Promise<GitResult> {
-    const drivers = await this.driverOverrides(cwd);
-    const pre = ['--no-pager', '--no-optional-locks', ...[...HARDENING, ...drivers].flatMap((c) => ['-c', c])];
-    if (opts.workTree) pre.push(`--work-tree=${opts.workTree}`);
-    const r = await run(this.opts.gitPath ?? 'git', [...pre, ...args], cwd, this.env);
-    if (opts.check !== false && r.code !== 0) {
-      throw new TkError('git', `git ${opts.what ?? args[0]} failed in ${cwd}: ${r.stderr.trim() || `exit code ${r.code}`}`);
-    }
-    return r;
+  readonly git: HardenedGit;
+  constructor(opts: HardenedGitOptions = {}) {
+    this.git = new HardenedGit(opts);
   }
 
   async repoInfo(cwd: string): Promise<RepoInfo> {
-    if (!existsSync(cwd)) throw new TkError('git', `Directory ${cwd} does not exist.`);
-    const r = await this.git(cwd, ['rev-parse', '--path-format=absolute', '--git-common-dir', '--show-toplevel'], { check: false });
+    const r = await this.git.run(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
     if (r.code !== 0) {
-      throw new TkError('git', `${cwd} is not inside a git repository.`, { hint: 'Run tk from a git checkout, or pass the VM NAME explicitly (see `tk list`).' });
+      throw new TkError('git', `Not inside a git repository: ${cwd}`, {
+        hint: 'Run tk inside a git checkout, or name the VM explicitly (see `tk list`).',
+      });
     }
-    const [commonDir = '', top = ''] = r.stdout.split('\n');
-    const worktreeRoot = top;
-    const mainRoot = basename(commonDir) === '.git' ? dirname(commonDir) : worktreeRoot;
-    const b = await this.git(cwd, ['symbolic-ref', '-q', 'HEAD'], { check: false });
-    const ref = b.stdout.trim();
-    const branch = b.code === 0 && ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
-    return { mainRoot, worktreeRoot, repoName: basename(mainRoot), branch };
+    const [top, common] = r.stdout.replace(/\n$/, '').split('\n') as [string, string | undefined];
+    if (!top || !common) throw new TkError('git', `git rev-parse gave unexpected output in ${cwd}`);
+    const mainRoot = basename(common) === '.git' ? dirname(common) : top;
+    const head = await this.git.run(cwd, ['symbolic-ref', '-q', 'HEAD']);
+    const ref = head.code === 0 ? head.stdout.replace(/\n$/, '') : '';
+    const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
+    return { mainRoot, worktreeRoot: top, repoName: basename(mainRoot), branch };
   }
 
   async currentBranch(cwd: string): Promise<string> {
     const info = await this.repoInfo(cwd);
     if (info.branch === null) {
-      throw new TkError('git', `HEAD is detached in ${info.worktreeRoot}: there is no branch to name a VM after.`, {
-        hint: 'Check out a branch (git switch <branch>) or pass one: tk spawn <branch>.',
+      throw new TkError('git', `HEAD is detached in ${info.worktreeRoot}: tk names VMs after branches.`, {
+        hint: 'Check out a branch (git switch <branch>) or pass one: tk spawn BRANCH.',
       });
     }
     return info.branch;
   }
 
   async listWorktrees(mainRoot: string): Promise<WorktreeEntry[]> {
-    const r = await this.git(mainRoot, ['worktree', 'list', '--porcelain', '-z'], { what: 'worktree list' });
-    const entries: WorktreeEntry[] = [];
-    let cur: WorktreeEntry | null = null;
-    for (const field of r.stdout.split('\0')) {
-      if (field === '') {
-        if (cur) entries.push(cur);
-        cur = null;
-        continue;
-      }
-      const sp = field.indexOf(' ');
-      const key = sp < 0 ? field : field.slice(0, sp);
-      const val = sp < 0 ? '' : field.slice(sp + 1);
-      if (key === 'worktree') cur = { path: val, branch: null, head: null, isMain: entries.length === 0 };
-      else if (cur && key === 'HEAD') cur.head = val;
-      else if (cur && key === 'branch') cur.branch = val.startsWith('refs/heads/') ? val.slice(11) : null;
+    return parseWorktrees(await this.git.ok(mainRoot, ['worktree', 'list', '--porcelain', '-z'], 'git worktree list failed'));
+  }
+
+  private async validBranch(mainRoot: string, branch: string): Promise<void> {
+    const r = branch === '' ? null : await this.git.run(mainRoot, ['check-ref-format', `refs/heads/${branch}`]);
+    if (!r || r.code !== 0) {
+      throw new TkError('usage', `${JSON.stringify(branch)} is not a valid git branch name.`, {
+        hint: 'See `git check-ref-format --help` for the rules.',
+      });
     }
-    if (cur) entries.push(cur);
-    return entries;
   }
 
-  /** sha of refs/heads/<branch>, or null. Exact match (for-each-ref also matches prefixes). */
-  private async branchSha(repo: string, branch: string): Promise<string | null> {
-    const full = `refs/heads/${branch}`;
-    const r = await this.git(repo, ['for-each-ref', '--format=%(objectname) %(refname)', full], { what: 'for-each-ref' });
-    for (const line of r.stdout.split('\n')) {
-      const sp = line.indexOf(' ');
-      if (sp > 0 && line.slice(sp + 1) === full) return line.slice(0, sp);
-    }
-    return null;
+  private async branchExists(mainRoot: string, branch: string): Promise<boolean> {
+    const r = await this.git.run(mainRoot, ['show-ref', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return r.code === 0;
   }
 
-  async branchExists(repo: string, branch: string): Promise<boolean> {
-    return (await this.branchSha(repo, branch)) !== null;
-  }
-
-  async branches(repo: string): Promise<string[]> {
-    const r = await this.git(repo, ['for-each-ref', '--format=%(refname)', 'refs/heads/'], { what: 'for-each-ref' });
-    return r.stdout.split('\n').filter((l) => l.startsWith('refs/heads/')).map((l) => l.slice(11));
-  }
-
-  async ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string }): Promise<EnsuredWorktree> {
+  async ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string | null }): Promise<EnsuredWorktree> {
     const { mainRoot, repoName, branch } = opts;
-    if (branch === '' || branch === 'HEAD') {
-      throw new TkError('git', `'${branch}' is not a branch name.`, { hint: 'Pass a branch: tk spawn <branch>.', exitCode: 2 });
-    }
-    const existing = (await this.listWorktrees(mainRoot)).find((w) => w.branch === branch);
-    if (existing) {
-      if (!existsSync(existing.path)) {
-        throw new TkError('git', `Branch '${branch}' is registered as checked out in ${existing.path}, which no longer exists.`, {
-          hint: `Run: git -C ${JSON.stringify(mainRoot)} worktree prune   then spawn again.`,
-        });
-      }
-      return { path: existing.path, created: false, createdBranch: false, isMain: existing.isMain };
-    }
+    await this.validBranch(mainRoot, branch);
+    const list = await this.listWorktrees(mainRoot);
+    const existing = list.find((w) => w.branch === branch);
+    if (existing) return { path: existing.path, created: false, branchCreated: false };
+
     const base = opts.worktreeDir ? resolve(mainRoot, opts.worktreeDir) : dirname(mainRoot);
     const target = join(base, worktreeDirName(repoName, branch));
-    if (existsSync(target) && readdirSync(target).length > 0) {
-      throw new TkError('git', `Cannot create the worktree for '${branch}': ${target} already exists and is not a worktree of this branch.`, {
-        hint: 'Move or remove that directory, or set worktree_dir in your config to another place.',
+    const holder = list.find((w) => resolve(w.path) === target);
+    if (holder) {
+      throw new TkError('git', `${target} is already the worktree of ${holder.branch === null ? 'a detached HEAD' : `branch ${JSON.stringify(holder.branch)}`}.`, {
+        hint: `Remove it (git worktree remove ${JSON.stringify(target)}) or set worktree_dir to another directory.`,
       });
     }
-    let sha = await this.branchSha(mainRoot, branch);
-    let createdBranch = false;
-    if (sha === null) {
-      if (branch.startsWith('-')) {
-        throw new TkError('git', `Branch '${branch}' does not exist, and git does not allow creating a branch whose name starts with '-'.`, { hint: 'Pick another branch name.', exitCode: 2 });
-      }
-      const chk = await this.git(mainRoot, ['check-ref-format', `refs/heads/${branch}`], { check: false });
-      if (chk.code !== 0) throw new TkError('git', `'${branch}' is not a valid git branch name.`, { hint: 'See `git help check-ref-format` for the rules.', exitCode: 2 });
-      const head = await this.git(mainRoot, ['rev-parse', '--verify', '-q', 'HEAD^{commit}'], { check: false });
-      if (head.code !== 0) throw new TkError('git', `Cannot create branch '${branch}': the repository at ${mainRoot} has no commit yet.`, { hint: 'Make a first commit, then spawn again.' });
-      sha = head.stdout.trim();
-      await this.git(mainRoot, ['update-ref', '-m', 'tk: create branch', `refs/heads/${branch}`, sha, ''], { what: 'update-ref (create branch)' });
-      createdBranch = true;
+    if (existsSync(target)) {
+      throw new TkError('git', `Cannot create the worktree for ${JSON.stringify(branch)}: ${target} already exists.`, {
+        hint: 'Move or delete that directory, or set worktree_dir in your config to put worktrees elsewhere.',
+      });
     }
-    let added = false;
-    try {
-      await this.git(mainRoot, ['worktree', 'add', '--no-checkout', '--detach', '--end-of-options', target, sha], { what: 'worktree add' });
-      added = true;
-      await this.git(target, ['symbolic-ref', 'HEAD', `refs/heads/${branch}`], { what: 'symbolic-ref' });
-      await this.git(target, ['reset', '--hard', '-q'], { what: 'reset (checkout)', workTree: target });
-    } catch (e) {
-      if (added) await this.git(mainRoot, ['worktree', 'remove', '--force', '--end-of-options', target], { check: false });
-      if (createdBranch) await this.git(mainRoot, ['update-ref', '-d', `refs/heads/${branch}`, sha], { check: false });
-      throw e;
+    let branchCreated = false;
+    if (!(await this.branchExists(mainRoot, branch))) {
+      await this.git.ok(mainRoot, ['branch', '--end-of-options', branch, 'HEAD'], `Could not create branch ${JSON.stringify(branch)} from HEAD`);
+      branchCreated = true;
     }
-    return { path: target, created: true, createdBranch, isMain: false };
-  }
-
-  async removeWorktree(mainRoot: string, path: string, opts: { force: boolean }): Promise<void> {
-    const real = (p: string) => {
-      try {
-        return realpathSync(p);
-      } catch {
-        return resolve(p);
-      }
-    };
-    if (real(path) === real(mainRoot)) {
-      throw new TkError('git', `Refusing to remove ${path}: it is the main checkout.`, { hint: 'tk only removes linked worktrees it created.' });
-    }
-    const args = ['worktree', 'remove', ...(opts.force ? ['--force', '--force'] : []), '--end-of-options', path];
-    const r = await this.git(mainRoot, args, { check: false });
+    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch]);
     if (r.code !== 0) {
-      throw new TkError('git', `Could not remove the worktree ${path}: ${r.stderr.trim()}`, {
-        hint: opts.force ? 'Check the directory permissions.' : 'It has changes; commit them, or destroy with --discard-changes.',
+      if (branchCreated) await this.git.run(mainRoot, ['branch', '-D', '--end-of-options', branch]);
+      throw new TkError('git', `git worktree add failed for ${JSON.stringify(branch)} at ${target}: ${r.stderr.trim()}`, {
+        hint: 'Fix the cause above and run the command again; nothing was left behind.',
       });
     }
+    // git checks a branch out by name only when `git branch` would accept the name (not `-x`);
+    // otherwise it detaches at the same commit: attach HEAD to the branch ourselves.
+    const head = await this.git.run(target, ['symbolic-ref', '-q', 'HEAD']);
+    if (head.code !== 0) {
+      await this.git.ok(target, ['symbolic-ref', 'HEAD', `refs/heads/${branch}`], `Could not check out ${JSON.stringify(branch)} in ${target}`);
+    }
+    return { path: target, created: true, branchCreated };
   }
 
-  async changes(worktree: string, base?: string): Promise<WorktreeChanges> {
-    const st = await this.git(worktree, ['status', '--porcelain=v1', '-z', '--untracked-files=all', '--ignore-submodules=all', '--no-renames'], { what: 'status', workTree: worktree });
-    const changed = st.stdout.split('\0').filter((l) => l.length > 0).length;
-    let lr = await this.git(worktree, ['rev-list', '--left-right', '--count', 'HEAD...HEAD@{upstream}'], { check: false });
-    if (lr.code !== 0 && base) lr = await this.git(worktree, ['rev-list', '--left-right', '--count', `HEAD...refs/heads/${base}`], { check: false });
+  async removeWorktree(mainRoot: string, path: string, opts: { force?: boolean } = {}): Promise<void> {
+    const list = await this.listWorktrees(mainRoot);
+    const entry = list.find((w) => resolve(w.path) === resolve(path));
+    if (!entry) throw new TkError('git', `${path} is not a worktree of ${mainRoot}.`);
+    if (entry.isMain) throw new TkError('git', `${path} is the main checkout; tk never removes it.`);
+    const args = ['worktree', 'remove', ...(opts.force ? ['--force', '--force'] : []), '--end-of-options', path];
+    await this.git.ok(mainRoot, args, `git worktree remove failed for ${path}`);
+  }
+
+  async changes(worktree: string): Promise<WorktreeChanges> {
+    const out = await this.git.ok(
+      worktree,
+      ['status', '--porcelain=v2', '--branch', '-z', '--ignore-submodules=all', '--untracked-files=normal', '--no-renames'],
+      `git status failed in ${worktree}`,
+    );
+    let changed = 0;
     let ahead = 0;
     let behind = 0;
-    if (lr.code === 0) {
-      const [a, b] = lr.stdout.trim().split(/\s+/);
-      ahead = Number(a) || 0;
-      behind = Number(b) || 0;
+    const fields = out.split('\u0000');
+    for (let i = 0; i < fields.length; i++) {
+      const f = fields[i] as string;
+      if (f.startsWith('# branch.ab ')) {
+        const m = /\+(\d+) -(\d+)/.exec(f);
+        if (m) {
+          ahead = Number(m[1]);
+          behind = Number(m[2]);
+        }
+      } else if (/^[12u?] /.test(f)) {
+        changed++;
+        if (f.startsWith('2 ')) i++; // rename/copy: the original path follows
+      }
     }
     return { changed, ahead, behind };
   }
 
   async unpushedCommits(worktree: string): Promise<number> {
-    const head = await this.git(worktree, ['symbolic-ref', '-q', 'HEAD'], { check: false });
-    const own = head.stdout.trim();
-    // Commits only this branch has: not on any remote-tracking branch nor any other local branch.
-    const args = ['rev-list', '--count', 'HEAD', '--not'];
-    if (own.startsWith('refs/heads/')) args.push(`--exclude=${own.slice(11)}`);
-    args.push('--branches', '--remotes');
-    const r = await this.git(worktree, args, { check: false });
-    return r.code === 0 ? Number(r.stdout.trim()) || 0 : 0;
+    const remotes = await this.git.ok(worktree, ['for-each-ref', '--count=1', '--format=%(refname)', 'refs/remotes/'], 'git for-each-ref failed');
+    let args: string[];
+    if (remotes.trim() !== '') {
+      args = ['rev-list', '--count', 'HEAD', '--not', '--remotes'];
+    } else {
+      const head = await this.git.run(worktree, ['symbolic-ref', '-q', 'HEAD']);
+      const ref = head.code === 0 ? head.stdout.replace(/\n$/, '') : '';
+      const own = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : '';
+      args = ['rev-list', '--count', 'HEAD', '--not', ...(own ? [`--exclude=${own}`] : []), '--branches'];
+    }
+    const r = await this.git.run(worktree, args);
+    if (r.code !== 0) {
+      // A branch with no commits yet has nothing unpushed.
+      if (/unknown revision|bad revision|ambiguous argument 'HEAD'/.test(r.stderr)) return 0;
+      throw new TkError('git', `Could not count unpushed commits in ${worktree}: ${r.stderr.trim()}`);
+    }
+    return Number(r.stdout.trim()) || 0;
   }
+
+  async branches(mainRoot: string): Promise<string[]> {
+    const out = await this.git.ok(mainRoot, ['for-each-ref', '--format=%(refname)', 'refs/heads/'], 'git for-each-ref failed');
+    return out
+      .split('\n')
+      .filter((l) => l.startsWith('refs/heads/'))
+      .map((l) => l.slice('refs/heads/'.length));
+  }
+}
+
+export function createGit(opts: HardenedGitOptions = {}): GitPort {
+  return new GitCli(opts);
 }

@@ -1,62 +1,81 @@
-// Where tk keeps its files (contracts.md "Paths"). TK_HOME moves everything into one directory.
+// Where tk keeps its files (contracts.md "Paths"). TK_HOME moves everything; otherwise the
+// platform's place: macOS ~/Library/Application Support/tk, Linux XDG config + state dirs.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export interface TkPaths {
-  /** Data root: state, logs, per-VM dirs, ssh key, proxy files, trust store. */
+  /** Per-machine data root: state, logs, per-VM dirs, ssh key, proxy files (the proxy's `home`). */
   home: string;
   configDir: string;
-  config: string;
-  state: string;
+  configFile: string;
+  stateFile: string;
   stateLock: string;
-  logs: string;
-  vms: string;
+  logsDir: string;
+  vmsDir: string;
   sshKey: string;
-  proxy: string;
-  trust: string;
+  proxyDir: string;
+  /** Trusted repository configs (`tk config trust`). */
+  trustFile: string;
+  /** Marker written once the Rust tool's files were considered for import. */
+  importMarker: string;
 }
 
-export function resolveTkPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): TkPaths {
-  let dataDir: string;
+function userHome(env: NodeJS.ProcessEnv): string {
+  return env['HOME'] || homedir();
+}
+
+export function tkPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): TkPaths {
+  let home: string;
   let configDir: string;
-  if (env.TK_HOME) {
-    dataDir = configDir = env.TK_HOME;
+  const tkHome = env['TK_HOME'];
+  if (tkHome) {
+    home = tkHome;
+    configDir = tkHome;
   } else if (platform === 'darwin') {
-    dataDir = configDir = join(home, 'Library', 'Application Support', 'tk');
+    home = join(userHome(env), 'Library', 'Application Support', 'tk');
+    configDir = home;
   } else {
-    configDir = join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tk');
-    dataDir = join(env.XDG_STATE_HOME || join(home, '.local', 'state'), 'tk');
+    home = join(env['XDG_STATE_HOME'] || join(userHome(env), '.local', 'state'), 'tk');
+    configDir = join(env['XDG_CONFIG_HOME'] || join(userHome(env), '.config'), 'tk');
   }
   return {
-    home: dataDir,
+    home,
     configDir,
-    config: join(configDir, 'config.toml'),
-    state: join(dataDir, 'state.json'),
-    stateLock: join(dataDir, 'state.json.lock'),
-    logs: join(dataDir, 'logs'),
-    vms: join(dataDir, 'vms'),
-    sshKey: join(dataDir, 'ssh', 'id_ed25519'),
-    proxy: join(dataDir, 'proxy'),
-    trust: join(configDir, 'trust.json'),
+    configFile: join(configDir, 'config.toml'),
+    stateFile: join(home, 'state.json'),
+    stateLock: join(home, 'state.json.lock'),
+    logsDir: join(home, 'logs'),
+    vmsDir: join(home, 'vms'),
+    sshKey: join(home, 'ssh', 'id_ed25519'),
+    proxyDir: join(home, 'proxy'),
+    trustFile: join(configDir, 'trusted-repos.json'),
+    importMarker: join(home, 'tachikoma-import.json'),
   };
 }
 
+/** `$home/logs/<vm>.log` */
 export function logPath(home: string, vm: string): string {
   return join(home, 'logs', `${vm}.log`);
 }
+
+/** `$home/vms/<vm>/` */
 export function vmDir(home: string, vm: string): string {
   return join(home, 'vms', vm);
 }
+
+/** Guest-written agent state (untrusted input): `$home/vms/<vm>/status/agent.json`. */
 export function agentStatusPath(home: string, vm: string): string {
   return join(home, 'vms', vm, 'status', 'agent.json');
 }
 
 /**
- * The Rust tachikoma's directory, read once for import (never written).
- * `TK_TACHIKOMA_HOME` overrides it (tests). macOS: Application Support; Linux: ~/.config/tachikoma.
+ * The Rust tachikoma's directory (read only, for the one-time import). `TK_TACHIKOMA_DIR` overrides
+ * it (tests); with TK_HOME set and no override there is no import. macOS: ~/Library/Application Support/tachikoma; Linux: ~/.config/tachikoma.
  */
-export function tachikomaDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform, home: string = homedir()): string {
-  if (env.TK_TACHIKOMA_HOME) return env.TK_TACHIKOMA_HOME;
-  if (platform === 'darwin') return join(home, 'Library', 'Application Support', 'tachikoma');
-  return join(env.XDG_CONFIG_HOME || join(home, '.config'), 'tachikoma');
+export function tachikomaDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string | null {
+  if (env['TK_TACHIKOMA_DIR']) return env['TK_TACHIKOMA_DIR'];
+  // An explicit TK_HOME is a separate world (tests, demos): no import unless asked for.
+  if (env['TK_HOME']) return null;
+  if (platform === 'darwin') return join(userHome(env), 'Library', 'Application Support', 'tachikoma');
+  return join(env['XDG_CONFIG_HOME'] || join(userHome(env), '.config'), 'tachikoma');
 }

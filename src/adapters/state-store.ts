@@ -1,182 +1,170 @@
-// JSON state file with a cross-process lock (StateStore).
-//
-// Lock: Node has no flock, so `<state>.lock` is created with O_EXCL ('wx') and holds
-// `{"pid","token","at"}`. A lock is stale when its pid no longer exists or it is older than
-// STALE_MS (pid reuse; real holders keep it for milliseconds); a stale lock is removed only if it
-// still has the content we judged stale. Waiters retry with jittered backoff up to LOCK_TIMEOUT_MS.
-// Writes: tmp file in the same directory, fsync, rename over the state, fsync the directory.
-// A corrupt file is copied to `state.json.corrupt-<hash>` and reported; it is never reset.
-import { randomBytes, createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { open, readFile, rename, unlink, mkdir, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+// JSON state file (StateStore): cross-process lock for every read-modify-write, atomic replace
+// (tmp + fsync + rename + directory fsync), corrupt files backed up and reported, never reset.
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { TkError } from '../core/errors.js';
-import { emptyState, parseState, serializeState, StateParseError, type StateFile } from '../core/state.js';
-import type { StateStore } from '../ports/state.js';
+import { emptyState, parseState, serializeState, type TkState } from '../core/state.js';
+import type { StateStore } from '../ports/state-store.js';
+import { acquireLock, uniqueSuffix } from './file-lock.js';
+import type { TkPaths } from './paths.js';
 
-const STALE_MS = 60_000;
-const LOCK_TIMEOUT_MS = 20_000;
-
-function pidAlive(pid: number): boolean {
+/** Writes `path` atomically: a reader sees the old or the new content, never a mix. */
+export function writeFileAtomic(path: string, content: string, mode = 0o600): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}-${uniqueSuffix()}`;
+  const fd = openSync(tmp, 'wx', mode);
   try {
-    process.kill(pid, 0);
-    return true;
+    writeSync(fd, content);
+    fsyncSync(fd);
   } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    closeSync(fd);
+    unlinkSync(tmp);
+    throw e;
+  }
+  closeSync(fd);
+  try {
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* already gone */
+    }
+    throw e;
+  }
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* directory fsync is best effort (not supported everywhere) */
   }
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+function readText(path: string): string | null {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw new TkError('state', `Cannot read ${path}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+/** Parses, or backs the corrupt file up (once per distinct content) and throws with the backup's path. */
+async function parseOrBackup(path: string, text: string): Promise<TkState> {
+  try {
+    return parseState(text, path);
+  } catch (e) {
+    if (!(e instanceof TkError) || !/corrupt/.test(e.message)) throw e;
+    const { createHash } = await import('node:crypto');
+    const backup = `${path}.corrupt-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
+    if (!existsSync(backup)) copyFileSync(path, backup);
+    throw new TkError('state', e.message, {
+      hint: `A copy is at ${backup}. Repair ${path} by hand, or move it away to start with an empty state (tk never resets it on its own).`,
+    });
+  }
+}
+
+export interface StateStoreOptions {
+  paths: Pick<TkPaths, 'stateFile' | 'stateLock' | 'importMarker' | 'configFile' | 'home'>;
+  /** The Rust tool's directory, or null for no import. */
+  tachikomaDir: string | null;
+  lockTimeoutMs?: number;
+}
 
 export class JsonFileStateStore implements StateStore {
-  readonly lockPath: string;
-  constructor(readonly path: string) {
-    this.lockPath = `${path}.lock`;
+  readonly notices: string[] = [];
+  private imported = false;
+  /** Serialises this process's own updates (the file lock serialises processes). */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly opts: StateStoreOptions) {}
+
+  private get file(): string {
+    return this.opts.paths.stateFile;
   }
 
-  private async acquire(): Promise<() => Promise<void>> {
-    await mkdir(dirname(this.path), { recursive: true });
-    const token = randomBytes(8).toString('hex');
-    const body = JSON.stringify({ pid: process.pid, token, at: Date.now() });
-    const deadline = Date.now() + LOCK_TIMEOUT_MS;
-    let wait = 3;
-    for (;;) {
+  private async importOnce(): Promise<void> {
+    if (this.imported) return;
+    this.imported = true;
+    if (!this.opts.tachikomaDir || existsSync(this.opts.paths.importMarker)) return;
+    const notes = await importTachikoma(this.opts.paths, this.opts.tachikomaDir, this.opts.lockTimeoutMs);
+    this.notices.push(...notes);
+  }
+
+  async read(): Promise<TkState> {
+    await this.importOnce();
+    const text = readText(this.file);
+    return text === null ? emptyState() : await parseOrBackup(this.file, text);
+  }
+
+  update<T>(fn: (state: TkState) => T | Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      await this.importOnce();
+      const release = await acquireLock(this.opts.paths.stateLock, { what: 'state file', timeoutMs: this.opts.lockTimeoutMs });
       try {
-        const fh = await open(this.lockPath, 'wx', 0o600);
-        await fh.writeFile(body);
-        await fh.close();
-        return async () => {
-          try {
-            if ((await readFile(this.lockPath, 'utf8')) === body) await unlink(this.lockPath);
-          } catch {
-            /* already gone */
-          }
-        };
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') {
-          throw new TkError('state', `Cannot create the state lock ${this.lockPath}: ${(e as Error).message}`, { hint: 'Check that the directory is writable.', cause: e });
-        }
+        const text = readText(this.file);
+        const state = text === null ? emptyState() : await parseOrBackup(this.file, text);
+        const before = text === null ? null : serializeState(state);
+        const result = await fn(state);
+        const after = serializeState(state);
+        if (after !== before) writeFileAtomic(this.file, after);
+        return result;
+      } finally {
+        release();
       }
-      await this.breakIfStale();
-      if (Date.now() > deadline) {
-        throw new TkError('state', `Timed out waiting for the state lock ${this.lockPath}.`, {
-          hint: 'Another tk process holds it. If none is running, delete that file.',
-        });
-      }
-      await sleep(wait + Math.random() * wait);
-      wait = Math.min(wait * 1.6, 80);
-    }
-  }
-
-  private async breakIfStale(): Promise<void> {
-    let text: string;
-    let mtime: number;
-    try {
-      text = await readFile(this.lockPath, 'utf8');
-      mtime = (await stat(this.lockPath)).mtimeMs;
-    } catch {
-      return;
-    }
-    let pid = 0;
-    try {
-      pid = Number((JSON.parse(text) as { pid?: unknown }).pid) || 0;
-    } catch {
-      // Half-written by a holder that is writing it right now: only stale when old.
-      if (Date.now() - mtime < 2_000) return;
-    }
-    const stale = Date.now() - mtime > STALE_MS || (pid > 0 && !pidAlive(pid)) || (pid === 0 && Date.now() - mtime >= 2_000);
-    if (!stale) return;
-    try {
-      if ((await readFile(this.lockPath, 'utf8')) === text) await unlink(this.lockPath);
-    } catch {
-      /* someone else broke it */
-    }
-  }
-
-  private async load(): Promise<StateFile> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return emptyState();
-      throw new TkError('state', `Cannot read the state file ${this.path}: ${(e as Error).message}`, { cause: e });
-    }
-    try {
-      return parseState(text);
-    } catch (e) {
-      if (!(e instanceof StateParseError)) throw e;
-      const backup = `${this.path}.corrupt-${createHash('sha256').update(text).digest('hex').slice(0, 12)}`;
-      if (!existsSync(backup)) copyFileSync(this.path, backup);
-      throw new TkError('state', `The state file ${this.path} is corrupt: ${e.message}. A copy is saved as ${backup}.`, {
-        hint: 'Repair the file by hand, or move it away to start with an empty state (tk never resets it on its own).',
-      });
-    }
-  }
-
-  private async write(s: StateFile): Promise<void> {
-    const tmp = `${this.path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-    const fh = await open(tmp, 'w', 0o600);
-    try {
-      await fh.writeFile(serializeState(s));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, this.path);
-    try {
-      const d = await open(dirname(this.path), 'r');
-      await d.sync().catch(() => undefined);
-      await d.close();
-    } catch {
-      /* directory fsync is best effort (not supported everywhere) */
-    }
-  }
-
-  async read(): Promise<StateFile> {
-    return this.load();
-  }
-
-  async update<T>(fn: (state: StateFile) => T | Promise<T>): Promise<T> {
-    const release = await this.acquire();
-    try {
-      const s = await this.load();
-      const result = await fn(s);
-      await this.write(s);
-      return result;
-    } finally {
-      await release();
-    }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
   }
 }
 
 /**
- * First run: imports the Rust tachikoma's state.json and config.toml into tk's files when tk has
- * none yet. Reads only; never writes tachikoma's files. Returns what it did, for the user.
+ * One-time import of the Rust tool's state.json and config.toml (read only; never written).
+ * Runs under the state lock; a marker in TK_HOME records that it happened.
  */
-export function importTachikoma(opts: { legacyDir: string; statePath: string; configPath: string }): string[] {
+export async function importTachikoma(
+  paths: Pick<TkPaths, 'stateFile' | 'stateLock' | 'importMarker' | 'configFile'>,
+  dir: string,
+  lockTimeoutMs?: number,
+): Promise<string[]> {
   const notes: string[] = [];
-  const legacyConfig = `${opts.legacyDir}/config.toml`;
-  if (!existsSync(opts.configPath) && existsSync(legacyConfig)) {
-    mkdirSync(dirname(opts.configPath), { recursive: true });
-    copyFileSync(legacyConfig, opts.configPath);
-    notes.push(`Imported tachikoma's config ${legacyConfig} into ${opts.configPath}.`);
-  }
-  const legacyState = `${opts.legacyDir}/state.json`;
-  if (!existsSync(opts.statePath) && existsSync(legacyState)) {
-    try {
-      const parsed = parseState(readFileSync(legacyState, 'utf8'));
-      mkdirSync(dirname(opts.statePath), { recursive: true });
-      const body = serializeState(parsed);
-      // 'wx': never clobber a state another tk wrote meanwhile.
+  const release = await acquireLock(paths.stateLock, { what: 'state file', timeoutMs: lockTimeoutMs });
+  try {
+    if (existsSync(paths.importMarker)) return notes;
+    const srcState = join(dir, 'state.json');
+    const srcConfig = join(dir, 'config.toml');
+    const record: Record<string, string | number | null> = { at: new Date().toISOString(), from: dir, state: null, config: null };
+    const legacy = readText(srcState);
+    if (legacy !== null && !existsSync(paths.stateFile)) {
       try {
-        writeFileSync(opts.statePath, body, { flag: 'wx', mode: 0o600 });
-        notes.push(`Imported ${parsed.vms.length} VM record(s) from tachikoma's ${legacyState}${parsed.vms.length ? `: ${parsed.vms.map((v) => v.name).join(', ')}` : ''}.`);
+        const parsed = parseState(legacy, srcState);
+        writeFileAtomic(paths.stateFile, serializeState(parsed));
+        record['state'] = parsed.vms.length;
+        notes.push(`Imported ${parsed.vms.length} VM record(s) from tachikoma's ${srcState} into ${paths.stateFile} (the original is untouched).`);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        if (!(e instanceof TkError)) throw e;
+        notes.push(`Did not import tachikoma's ${srcState}: ${e.message}`);
       }
-    } catch (e) {
-      notes.push(`Could not import tachikoma's ${legacyState}: ${(e as Error).message}. It was left untouched.`);
     }
+    const cfg = existsSync(srcConfig) ? readFileSync(srcConfig, 'utf8') : null;
+    if (cfg !== null && !existsSync(paths.configFile)) {
+      writeFileAtomic(paths.configFile, cfg, 0o644);
+      record['config'] = paths.configFile;
+      notes.push(`Imported tachikoma's config ${srcConfig} as ${paths.configFile} (the original is untouched).`);
+    }
+    writeFileAtomic(paths.importMarker, JSON.stringify(record, null, 2) + '\n');
+    return notes;
+  } finally {
+    release();
   }
-  return notes;
+}
+
+export function openStateStore(opts: StateStoreOptions): JsonFileStateStore {
+  return new JsonFileStateStore(opts);
 }

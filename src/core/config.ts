@@ -1,13 +1,9 @@
-// Configuration: key table, defaults, layered merge, validation and the repository trust boundary.
-// Pure: the loader (src/adapters/config-loader.ts) reads the files, parses TOML and passes tables in.
+// Configuration: keys (tachikoma §2.3 plus tk's), defaults, per-key validation, layering and the
+// trust boundary. Pure: the loader (src/adapters/config-loader.ts) reads files and parses TOML.
 //
-// Layers, later wins per key (arrays replace): defaults < global config.toml < repo `.tachikoma.toml`
-// < `.tachikoma.local.toml`. Both repo files live in the worktree, which the guest VM can write, so
-// both are untrusted: they may set only REPO_SAFE_KEYS until the user runs `tk config trust`, which
-// records a hash of their content (editing either file revokes the trust).
-//
-// Validation is a hand-written key table rather than zod: `tk list` loads config on every run and
-// the table costs nothing at startup; errors name file, key and line either way.
+// Layers, later wins per key (arrays replace): defaults < global < repo `.tachikoma.toml` <
+// `.tachikoma.local.toml`. Both repo files live in the worktree, which the guest can write, so
+// from them only REPO_SAFE_KEYS count unless the user trusted that exact content (`tk config trust`).
 import { TkError } from './errors.js';
 
 export interface Config {
@@ -17,8 +13,9 @@ export interface Config {
   vm_display: string;
   ssh_user: string;
   ssh_port: number;
+  /** Absolute after loading (null: next to the main repository). */
   worktree_dir: string | null;
-  /** Absolute host paths (resolved against the file that set them). */
+  /** Absolute host paths after loading. */
   provision_scripts: string[];
   claude_flags: string[];
   boot_timeout_secs: number;
@@ -33,21 +30,33 @@ export interface Config {
   credential_proxy_bind: string;
   credential_proxy_ttl_secs: number;
   credential_proxy_upstream: string;
-  /** null = the proxy's built-in allowlist (src/proxy/config.ts DEFAULT_ALLOW). */
-  credential_proxy_allow: string[] | null;
-  /** tart binary; env TK_TART wins; else `tart` on PATH. */
+  credential_proxy_allow: string[];
+  /** The tart binary (env TK_TART wins; null: `tart` on PATH). */
   tart_path: string | null;
-  /** Run in the guest to install the agent; empty string = skip. */
+  /** Run in the guest to install the agent; empty string: skip. */
   agent_install_command: string;
-  /** Timeout for short tart commands (list, get, ip, set…). */
-  tart_timeout_secs: number;
-  /** `[dashboard]` table, passed through; validated by src/tui/config.ts. */
+  /** The `[dashboard]` table, passed through to the dashboard (it validates it). */
   dashboard: Record<string, unknown>;
 }
 
+export type ConfigKey = keyof Config;
+
+type Kind = 'string' | 'int' | 'bool' | 'strings' | 'table';
+
+interface KeySpec {
+  kind: Kind;
+  nullable?: boolean;
+  min?: number;
+  max?: number;
+  /** Extra validation; returns an error text or null. */
+  check?: (v: never) => string | null;
+}
+
+const SAFE_DIR = /^[A-Za-z0-9_-]+$/;
+
 export const DEFAULT_AGENT_INSTALL = 'curl -fsSL https://claude.ai/install.sh | bash';
 
-export const DEFAULT_CONFIG: Config = {
+export const DEFAULTS: Config = {
   base_image: 'ubuntu',
   vm_cpus: 4,
   vm_memory: 8192,
@@ -69,265 +78,189 @@ export const DEFAULT_CONFIG: Config = {
   credential_proxy_bind: '192.168.64.1',
   credential_proxy_ttl_secs: 300,
   credential_proxy_upstream: 'https://api.anthropic.com',
-  credential_proxy_allow: null,
+  credential_proxy_allow: [],
   tart_path: null,
   agent_install_command: DEFAULT_AGENT_INSTALL,
-  tart_timeout_secs: 60,
   dashboard: {},
 };
 
-/** Keys a committed/guest-writable repo file may set without trust: none can touch the host or credentials. */
-export const REPO_SAFE_KEYS: readonly (keyof Config)[] = [
-  'base_image', 'vm_cpus', 'vm_memory', 'vm_display', 'boot_timeout_secs', 'share_claude_dirs', 'claude_flags', 'provision_scripts',
-];
+/** IPv4 dotted quad or an IPv6 literal (pure; no node:net in core). */
+export function isIpLiteral(s: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
+  if (v4) return v4.slice(1).every((p) => Number(p) <= 255 && String(Number(p)) === p);
+  if (!s.includes(':') || !/^[0-9a-fA-F:.]+$/.test(s)) return false;
+  try {
+    return new URL(`http://[${s}]/`).hostname.length > 2;
+  } catch {
+    return false;
+  }
+}
 
-type Kind = 'string' | 'string?' | 'bool' | 'strings' | 'strings?' | 'table' | { int: [number, number] };
-const KEYS: Record<keyof Config, Kind> = {
-  base_image: 'string',
-  vm_cpus: { int: [1, 256] },
-  vm_memory: { int: [256, 1024 * 1024] },
-  vm_display: 'string',
-  ssh_user: 'string',
-  ssh_port: { int: [1, 65535] },
-  worktree_dir: 'string?',
-  provision_scripts: 'strings',
-  claude_flags: 'strings',
-  boot_timeout_secs: { int: [1, 86400] },
-  prune_after_days: { int: [0, 36500] },
-  credential_command: 'string?',
-  api_key_command: 'string?',
-  sync_gh_auth: 'bool',
-  share_claude_dirs: 'strings',
-  sync_mcp_servers: 'bool',
-  credential_proxy: 'bool',
-  credential_proxy_port: { int: [1, 65535] },
-  credential_proxy_bind: 'string',
-  credential_proxy_ttl_secs: { int: [0, 86400 * 365] },
-  credential_proxy_upstream: 'string',
-  credential_proxy_allow: 'strings?',
-  tart_path: 'string?',
-  agent_install_command: 'string',
-  tart_timeout_secs: { int: [1, 3600] },
-  dashboard: 'table',
+function checkBind(v: string): string | null {
+  const b = v.replace(/^\[(.*)\]$/, '$1');
+  if (!isIpLiteral(b)) return 'must be an IP address such as 192.168.64.1 or 127.0.0.1 (not a host name)';
+  if (/^0+(\.0+){3}$/.test(b) || /^[0:]+$/.test(b)) return 'must not be 0.0.0.0 or :: (the proxy would expose credentials to every network)';
+  return null;
+}
+
+export const KEY_SPECS: Record<ConfigKey, KeySpec> = {
+  base_image: { kind: 'string', check: (v: string) => (v.trim() === '' || v.startsWith('-') ? 'must be a Tart image name' : null) },
+  vm_cpus: { kind: 'int', min: 1, max: 256 },
+  vm_memory: { kind: 'int', min: 512, max: 4 * 1024 * 1024 },
+  vm_display: { kind: 'string', check: (v: string) => (v === 'none' || /^\d{2,5}x\d{2,5}$/.test(v) ? null : 'must be "none" or WIDTHxHEIGHT such as 1024x768') },
+  ssh_user: { kind: 'string', check: (v: string) => (/^[a-z_][a-z0-9_-]{0,31}$/i.test(v) ? null : 'must be a user name (letters, digits, _ and -)') },
+  ssh_port: { kind: 'int', min: 1, max: 65535 },
+  worktree_dir: { kind: 'string', nullable: true, check: (v: string) => (v.trim() === '' ? 'must not be empty' : null) },
+  provision_scripts: { kind: 'strings', check: (v: string[]) => (v.some((p) => p.trim() === '') ? 'must not contain empty paths' : null) },
+  claude_flags: { kind: 'strings' },
+  boot_timeout_secs: { kind: 'int', min: 1, max: 86_400 },
+  prune_after_days: { kind: 'int', min: 0, max: 100_000 },
+  credential_command: { kind: 'string', nullable: true },
+  api_key_command: { kind: 'string', nullable: true },
+  sync_gh_auth: { kind: 'bool' },
+  share_claude_dirs: {
+    kind: 'strings',
+    check: (v: string[]) => {
+      const bad = v.find((d) => !SAFE_DIR.test(d));
+      return bad === undefined ? null : `entry ${JSON.stringify(bad)} must contain only letters, digits, hyphens or underscores`;
+    },
+  },
+  sync_mcp_servers: { kind: 'bool' },
+  credential_proxy: { kind: 'bool' },
+  credential_proxy_port: { kind: 'int', min: 1, max: 65535 },
+  credential_proxy_bind: { kind: 'string', check: checkBind },
+  credential_proxy_ttl_secs: { kind: 'int', min: 0, max: 86_400 },
+  credential_proxy_upstream: {
+    kind: 'string',
+    check: (v: string) => {
+      try {
+        const u = new URL(v);
+        return u.protocol === 'https:' || u.protocol === 'http:' ? null : 'must be an http(s) URL';
+      } catch {
+        return 'must be an http(s) URL';
+      }
+    },
+  },
+  credential_proxy_allow: { kind: 'strings' },
+  tart_path: { kind: 'string', nullable: true, check: (v: string) => (v.trim() === '' ? 'must not be empty' : null) },
+  agent_install_command: { kind: 'string' },
+  dashboard: { kind: 'table' },
 };
-export const CONFIG_KEYS = Object.keys(KEYS) as (keyof Config)[];
+
+export const CONFIG_KEYS = Object.keys(KEY_SPECS) as ConfigKey[];
+
+/** The only keys a repository's files may set without `tk config trust`: none can touch the host or credentials. */
+export const REPO_SAFE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
+  'base_image',
+  'vm_cpus',
+  'vm_memory',
+  'vm_display',
+  'boot_timeout_secs',
+  'share_claude_dirs',
+  'claude_flags',
+  'provision_scripts',
+]);
 
 export type LayerKind = 'global' | 'repo' | 'local';
+
 export interface ConfigLayer {
   kind: LayerKind;
-  /** Absolute path of the file. */
   file: string;
-  /** Directory relative paths resolve against (repo root for repo layers). */
-  baseDir: string;
-  /** Raw TOML text (for line numbers). */
-  text: string;
-  /** Parsed top-level table. */
-  table: Record<string, unknown>;
+  /** Parsed TOML. */
+  data: Record<string, unknown>;
+  /** Repo layers: the user trusted this exact content. Global: always true. */
+  trusted: boolean;
+  /** 1-based line of a top-level key in the file, when found. */
+  lineOf: (key: string) => number | undefined;
 }
 
 export interface ResolvedConfig {
   config: Config;
   warnings: string[];
-  /** Which file set each key (absent = default). */
-  origin: Partial<Record<keyof Config, string>>;
-}
-
-/** 1-based line of `key = …` in TOML text (top-level, or inside `[table]` when given), or null. */
-export function findKeyLine(text: string, key: string, table?: string): number | null {
-  const lines = text.split(/\r?\n/);
-  let current = '';
-  const esc = key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`^\\s*(?:${esc}|"${esc}"|'${esc}')\\s*=`);
-  for (let i = 0; i < lines.length; i++) {
-    const l = lines[i] ?? '';
-    const h = /^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$/.exec(l);
-    if (h) {
-      current = (h[1] ?? '').replace(/["']/g, '');
-      continue;
-    }
-    if (current === (table ?? '') && re.test(l)) return i + 1;
-  }
-  return null;
+  /** Which layer set each key (absent: default). */
+  origins: Partial<Record<ConfigKey, ConfigLayer>>;
 }
 
 function where(layer: ConfigLayer, key: string): string {
-  const line = findKeyLine(layer.text, key);
-  return line ? `${layer.file}:${line}` : layer.file;
+  const line = layer.lineOf(key);
+  return line === undefined ? `${layer.file}: ${key}` : `${layer.file}:${line}: ${key}`;
 }
 
-/** POSIX path helpers (core has no node:path). */
-export function normalizePosix(p: string): string {
-  const abs = p.startsWith('/');
-  const out: string[] = [];
-  for (const part of p.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') {
-      if (out.length && out[out.length - 1] !== '..') out.pop();
-      else if (!abs) out.push('..');
-    } else out.push(part);
-  }
-  return (abs ? '/' : '') + out.join('/');
+function configError(layer: ConfigLayer, key: string, what: string): TkError {
+  return new TkError('config', `Invalid config ${where(layer, key)} ${what}.`, {
+    hint: `Fix ${key} in ${layer.file}${layer.lineOf(key) ? ` (line ${layer.lineOf(key)})` : ''}.`,
+  });
 }
 
-function describe(v: unknown): string {
+function typeName(v: unknown): string {
   if (Array.isArray(v)) return 'an array';
   if (v === null) return 'null';
-  if (typeof v === 'object') return 'a table';
-  return `${typeof v} ${JSON.stringify(v)}`;
+  if (v instanceof Date) return 'a date';
+  return typeof v === 'object' ? 'a table' : `a ${typeof v}`;
 }
 
-function checkType(kind: Kind, v: unknown): string | null {
-  if (typeof kind === 'object') {
-    const [lo, hi] = kind.int;
-    const n = typeof v === 'bigint' ? Number(v) : v;
-    if (typeof n !== 'number' || !Number.isInteger(n)) return `expected an integer, got ${describe(v)}`;
-    if (n < lo || n > hi) return `expected an integer from ${lo} to ${hi}, got ${n}`;
-    return null;
-  }
-  switch (kind) {
+/** Validates one value from one layer; returns the typed value or throws a TkError naming file, line, key. */
+export function validateKey(layer: ConfigLayer, key: ConfigKey, raw: unknown): unknown {
+  const spec = KEY_SPECS[key];
+  let v: unknown = typeof raw === 'bigint' ? Number(raw) : raw;
+  switch (spec.kind) {
     case 'string':
-    case 'string?':
-      return typeof v === 'string' ? null : `expected a string, got ${describe(v)}`;
+      if (typeof v !== 'string') throw configError(layer, key, `must be a string, got ${typeName(v)}`);
+      break;
     case 'bool':
-      return typeof v === 'boolean' ? null : `expected true or false, got ${describe(v)}`;
+      if (typeof v !== 'boolean') throw configError(layer, key, `must be true or false, got ${typeName(v)}`);
+      break;
+    case 'int':
+      if (typeof v !== 'number' || !Number.isInteger(v)) throw configError(layer, key, `must be an integer, got ${typeName(v)}`);
+      if ((spec.min !== undefined && v < spec.min) || (spec.max !== undefined && v > spec.max)) {
+        throw configError(layer, key, `must be between ${spec.min} and ${spec.max}, got ${v}`);
+      }
+      break;
     case 'strings':
-    case 'strings?':
-      return Array.isArray(v) && v.every((x) => typeof x === 'string') ? null : `expected an array of strings, got ${describe(v)}`;
+      if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw configError(layer, key, `must be an array of strings, got ${typeName(v)}`);
+      v = [...(v as string[])];
+      break;
     case 'table':
-      return typeof v === 'object' && v !== null && !Array.isArray(v) ? null : `expected a table, got ${describe(v)}`;
+      if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Date) throw configError(layer, key, `must be a table, got ${typeName(v)}`);
+      break;
   }
+  const problem = spec.check ? spec.check(v as never) : null;
+  if (problem) throw configError(layer, key, problem);
+  if (key === 'provision_scripts' && layer.kind !== 'global') {
+    const bad = (v as string[]).find((p) => p.startsWith('/') || p.startsWith('~') || p.startsWith('\\') || /^[A-Za-z]:/.test(p) || p.split(/[\\/]/).includes('..'));
+    if (bad !== undefined) throw configError(layer, key, `entry ${JSON.stringify(bad)} must be a relative path inside the repository (no absolute paths, no "..")`);
+  }
+  return v;
 }
 
-/** An IP literal (v4 or v6), pure. */
-export function isIpLiteral(s: string): boolean {
-  if (/^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.test(s)) return s.split('.').every((o) => Number(o) <= 255 && String(Number(o)) === o);
-  if (!/^[0-9a-fA-F:.]+$/.test(s) || !s.includes(':')) return false;
-  const parts = s.split('::');
-  if (parts.length > 2) return false;
-  const groups = parts.flatMap((p) => (p === '' ? [] : p.split(':')));
-  const hasV4 = groups.length > 0 && groups[groups.length - 1]!.includes('.');
-  const hexGroups = hasV4 ? groups.slice(0, -1) : groups;
-  if (hasV4 && !isIpLiteral(groups[groups.length - 1]!)) return false;
-  if (!hexGroups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
-  const count = hexGroups.length + (hasV4 ? 2 : 0);
-  return parts.length === 2 ? count < 8 : count === 8;
-}
-
-/** 16 bytes of an IP literal (IPv4 as ::ffff:a.b.c.d), or null. */
-export function ipBytes(s: string): number[] | null {
-  if (!isIpLiteral(s)) return null;
-  if (!s.includes(':')) return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...s.split('.').map(Number)];
-  const [head = '', tail] = s.split('::') as [string, string | undefined];
-  const groups = (part: string): number[] => {
-    const out: number[] = [];
-    for (const g of part.split(':').filter((x) => x !== '')) {
-      if (g.includes('.')) out.push(...g.split('.').map(Number));
-      else out.push(parseInt(g, 16) >> 8, parseInt(g, 16) & 0xff);
-    }
-    return out;
-  };
-  const h = groups(head);
-  const t = tail === undefined ? [] : groups(tail);
-  return [...h, ...new Array<number>(16 - h.length - t.length).fill(0), ...t];
-}
-
-/** 0.0.0.0, ::, and every spelling of them (::ffff:0.0.0.0, ::ffff:0:0, 0:0:…): all bind every interface. */
-export function isUnspecified(ip: string): boolean {
-  const b = ipBytes(ip);
-  if (!b) return false;
-  const zeroTo = (n: number) => b.slice(0, n).every((x) => x === 0);
-  return b.every((x) => x === 0) || (zeroTo(10) && b[10] === 0xff && b[11] === 0xff && b.slice(12).every((x) => x === 0));
-}
-
-/**
- * Merges the layers. `trustedRepo`: whether the user trusted the current content of the repo files.
- * Throws one TkError('config') listing every invalid value with file:line.
- */
-export function resolveConfig(layers: readonly ConfigLayer[], opts: { trustedRepo: boolean; home?: string }): ResolvedConfig {
-  const config: Config = { ...DEFAULT_CONFIG, share_claude_dirs: [...DEFAULT_CONFIG.share_claude_dirs] };
+/** Merges validated layers over the defaults, applying the trust boundary. */
+export function resolveConfig(layers: readonly ConfigLayer[], defaults: Partial<Config> = {}): ResolvedConfig {
+  const config = { ...DEFAULTS, ...defaults } as Config;
   const warnings: string[] = [];
-  const errors: string[] = [];
-  const origin: ResolvedConfig['origin'] = {};
+  const origins: Partial<Record<ConfigKey, ConfigLayer>> = {};
+  const known = new Set<string>(CONFIG_KEYS);
   for (const layer of layers) {
-    const untrusted = layer.kind !== 'global' && !opts.trustedRepo;
     const ignored: string[] = [];
-    for (const [key, value] of Object.entries(layer.table)) {
-      if (!(key in KEYS)) {
-        const line = findKeyLine(layer.text, key);
-        warnings.push(`${layer.file}${line ? `:${line}` : ''}: unknown key '${key}' ignored (see \`tk config show\` for the known keys).`);
+    for (const [key, raw] of Object.entries(layer.data)) {
+      if (!known.has(key)) {
+        warnings.push(`Unknown config key ${JSON.stringify(key)} in ${layer.file}${layer.lineOf(key) ? ` (line ${layer.lineOf(key)})` : ''}: ignored.`);
         continue;
       }
-      const k = key as keyof Config;
-      if (untrusted && !REPO_SAFE_KEYS.includes(k)) {
-        ignored.push(k);
+      const k = key as ConfigKey;
+      if (layer.kind !== 'global' && !layer.trusted && !REPO_SAFE_KEYS.has(k)) {
+        ignored.push(k); // not applied, so not validated either: a bad value here breaks nothing
         continue;
       }
-      const kind = KEYS[k];
-      const bad = checkType(kind, value);
-      if (bad) {
-        errors.push(`${where(layer, key)}: ${key}: ${bad}`);
-        continue;
-      }
-      let v: unknown = typeof value === 'bigint' ? Number(value) : value;
-      if (k === 'share_claude_dirs') {
-        const wrong = (v as string[]).find((d) => !/^[A-Za-z0-9_-]+$/.test(d));
-        if (wrong !== undefined) {
-          errors.push(`${where(layer, key)}: share_claude_dirs: invalid entry ${JSON.stringify(wrong)}: only letters, digits, '-' and '_' are allowed (a directory name under ~/.claude).`);
-          continue;
-        }
-      }
-      if (k === 'credential_proxy_bind') {
-        const b = (v as string).replace(/^\[(.*)\]$/, '$1');
-        if (!isIpLiteral(b)) {
-          errors.push(`${where(layer, key)}: credential_proxy_bind: ${JSON.stringify(v)} is not an IP address literal (hostnames are not allowed).`);
-          continue;
-        }
-        if (isUnspecified(b)) {
-          errors.push(`${where(layer, key)}: credential_proxy_bind must not be 0.0.0.0 or :: (that would expose your credentials to the network).`);
-          continue;
-        }
-        v = b;
-      }
-      if (k === 'provision_scripts') {
-        const out: string[] = [];
-        let bad2: string | null = null;
-        for (const s of v as string[]) {
-          if (s.trim() === '') {
-            bad2 = 'empty path';
-            break;
-          }
-          if (layer.kind !== 'global') {
-            if (s.startsWith('/') || s.startsWith('~')) {
-              bad2 = `${JSON.stringify(s)} is absolute; repository scripts must be paths inside the repository`;
-              break;
-            }
-            const n = normalizePosix(s);
-            if (n === '..' || n.startsWith('../')) {
-              bad2 = `${JSON.stringify(s)} leaves the repository`;
-              break;
-            }
-            out.push(`${layer.baseDir.replace(/\/+$/, '')}/${n}`);
-          } else if (s.startsWith('~/') && opts.home) out.push(normalizePosix(`${opts.home}/${s.slice(2)}`));
-          else out.push(s.startsWith('/') ? normalizePosix(s) : normalizePosix(`${layer.baseDir}/${s}`));
-        }
-        if (bad2) {
-          errors.push(`${where(layer, key)}: provision_scripts: ${bad2}.`);
-          continue;
-        }
-        v = out;
-      }
-      if (k === 'worktree_dir' && typeof v === 'string' && v.startsWith('~/') && opts.home) v = normalizePosix(`${opts.home}/${v.slice(2)}`);
-      (config as unknown as Record<string, unknown>)[k] = Array.isArray(v) ? [...(v as unknown[])] : v;
-      origin[k] = layer.file;
+      const value = validateKey(layer, k, raw);
+      (config as unknown as Record<string, unknown>)[k] = value;
+      origins[k] = layer;
     }
-    if (ignored.length) {
+    if (ignored.length > 0) {
       warnings.push(
-        `${layer.file} sets ${ignored.join(', ')}, which tk ignores until you trust this repository. Review the file, then run: tk config trust`,
+        `Ignored ${ignored.join(', ')} from ${layer.file}: a repository file may set only ${[...REPO_SAFE_KEYS].join(', ')} until you trust it. ` +
+          'Review the file, then run `tk config trust`.',
       );
     }
   }
-  if (errors.length) {
-    throw new TkError('config', `Invalid configuration:\n  ${errors.join('\n  ')}`, { hint: 'Fix the value(s) above; `tk config show` prints the merged configuration and where each key came from.' });
-  }
-  return { config, warnings, origin };
+  return { config, warnings, origins };
 }

@@ -164,3 +164,21 @@ export interface WorktreeChanges {
   ahead: number;
   behind: number;
 }
+
+/** Static facts about a VM for the dashboard's details pane (cached by callers: `tart get` bumps access time). */
+export interface VmDetails {
+  name: string;
+  base_image: string | null;
+  os: 'linux' | 'darwin' | null;
+  cpu: number | null;
+  memory_mb: number | null;
+  /** When the VM was last started by tk (uptime), if known. */
+  started_at: string | null;
+}
+
+export interface PrResult {
+  /** URL printed by `gh pr create`. */
+  url: string;
+  /** Commit made from uncommitted changes, if any. */
+  committed: boolean;
+}

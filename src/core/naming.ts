@@ -1,31 +1,36 @@
-// VM and branch naming: tachikoma §3.3 exactly (so tk finds VMs the Rust tool created), plus
-// collision safety. Pure functions; the state is an input.
+// VM names and slugs (tachikoma §3.3, exactly), plus collision safety the Rust tool lacks.
 import type { VmRecord } from './model.js';
 
 export const VM_PREFIX = 'tachikoma-';
 export const MAX_NAME = 63;
 
 /**
- * tachikoma's slugify: lowercase, every non-ASCII-alphanumeric char -> '-', collapse/trim dashes,
- * cut to `max` bytes (all ASCII by then), trim a trailing '-'.
+ * tachikoma's slugify: Unicode-lowercase, every char that is not ASCII alphanumeric becomes `-`,
+ * runs of `-` collapse, leading/trailing `-` trimmed, cut to `max` bytes (all ASCII by then),
+ * trailing `-` trimmed again.
  */
 export function slugify(input: string, max = MAX_NAME): string {
-  const mapped = Array.from(input.toLowerCase(), (c) => (/^[a-z0-9]$/.test(c) ? c : '-')).join('');
-  const joined = mapped.split('-').filter((p) => p.length > 0).join('-');
+  const lowered = input.toLowerCase();
+  let out = '';
+  for (const ch of lowered) out += /^[a-z0-9]$/.test(ch) ? ch : '-';
+  const joined = out
+    .split('-')
+    .filter((p) => p.length > 0)
+    .join('-');
   return joined.slice(0, max).replace(/-+$/, '');
 }
 
-/** `tachikoma-<repo>-<branch>`, slugified to 63 chars (tachikoma's `vm_name`). */
-export function plainVmName(repo: string, branch: string): string {
+/** `tachikoma-<repo>-<branch>`, slugified to 63 chars (the Rust tool's VM name). */
+export function vmName(repo: string, branch: string): string {
   return slugify(`${VM_PREFIX}${repo}-${branch}`, MAX_NAME);
 }
 
-/** Guest hostname (tachikoma's `branch_slug`). Never empty: a branch of only symbols becomes `branch`. */
+/** Guest hostname for a branch. */
 export function branchSlug(branch: string): string {
-  return slugify(branch, MAX_NAME) || 'branch';
+  return slugify(branch, MAX_NAME);
 }
 
-/** FNV-1a 32-bit, hex. Stable across runs and platforms; not a security boundary. */
+/** 32-bit FNV-1a over UTF-8, as 8 hex digits: a short, stable, dependency-free hash. */
 export function shortHash(text: string): string {
   let h = 0x811c9dc5;
   for (const b of new TextEncoder().encode(text)) {
@@ -35,38 +40,42 @@ export function shortHash(text: string): string {
   return h.toString(16).padStart(8, '0');
 }
 
-/** Name with a stable hash suffix of (main repo path, branch): used only when the plain name is taken. */
-export function suffixedVmName(repo: string, branch: string, repoRoot: string): string {
-  const hash = shortHash(`${repoRoot}\0${branch}`);
-  const base = slugify(`${VM_PREFIX}${repo}-${branch}`, MAX_NAME - hash.length - 1);
-  return `${base}-${hash}`;
+/** Identity of a branch's VM: a record belongs to (repo, branch[, repoRoot]). */
+function sameOwner(r: VmRecord, repo: string, branch: string, repoRoot: string | undefined): boolean {
+  if (r.repo !== repo || r.branch !== branch) return false;
+  // Records written by the Rust tool have no repo_root; they match on repo basename + branch.
+  return r.repo_root === undefined || repoRoot === undefined || r.repo_root === repoRoot;
 }
 
-/** Does this record belong to (repoRoot, branch)? Records from tachikoma have no repo_root: match by basename. */
-export function recordIsFor(rec: VmRecord, repo: string, repoRoot: string, branch: string): boolean {
-  if (rec.branch !== branch) return false;
-  return rec.repo_root !== undefined ? rec.repo_root === repoRoot : rec.repo === repo;
+function withSuffix(base: string, suffix: string): string {
+  const head = base.slice(0, MAX_NAME - suffix.length - 1).replace(/-+$/, '');
+  return `${head}-${suffix}`;
 }
 
 /**
- * The VM name for a branch, given the current state:
- * 1. a record already for (repo, branch) keeps its name (plain or suffixed);
- * 2. else the plain tachikoma name when no record of another branch holds it;
- * 3. else the plain name + `-<hash>` (stable, so the next spawn finds it by rule 1 anyway).
+ * The VM name for a branch, given the records that exist. Pure.
+ * - A record that already belongs to this branch keeps its name (whatever it is).
+ * - Otherwise the plain tachikoma name, when no other branch holds it.
+ * - Otherwise (slug collision such as `feature/a-b` vs `feature-a/b`, or branches equal up to the
+ *   63-char cut, or two repos with one basename) the plain name plus a stable 8-hex hash of
+ *   repo root + branch.
  */
-export function vmNameFor(input: { repo: string; repoRoot: string; branch: string; vms: readonly VmRecord[] }): string {
-  const { repo, repoRoot, branch, vms } = input;
-  const own = vms.find((v) => recordIsFor(v, repo, repoRoot, branch));
+export function resolveVmName(repo: string, branch: string, existing: readonly VmRecord[], repoRoot?: string): string {
+  const own = existing.find((r) => sameOwner(r, repo, branch, repoRoot));
   if (own) return own.name;
-  const plain = plainVmName(repo, branch);
-  if (!vms.some((v) => v.name === plain)) return plain;
-  return suffixedVmName(repo, branch, repoRoot);
+  const plain = vmName(repo, branch);
+  const taken = new Set(existing.map((r) => r.name));
+  if (!taken.has(plain)) return plain;
+  const seed = `${repoRoot ?? repo}\u0000${branch}`;
+  let name = withSuffix(plain, shortHash(seed));
+  for (let i = 2; taken.has(name); i++) name = withSuffix(plain, shortHash(`${seed}\u0000${i}`));
+  return name;
 }
 
-/** Directory name for a new linked worktree: `<repo>-<slug>`, flat (never nested), unique per branch. */
+/** Directory name of a branch's linked worktree: `<repo>-<slug>`, never nested; hash when lossy. */
 export function worktreeDirName(repo: string, branch: string): string {
-  const slug = slugify(branch, 80) || 'branch';
-  const plain = `${repo}-${slug}`;
-  // A slug loses information ('/' and '-' collide, unicode, truncation): add a hash unless the slug is exact.
-  return slug === branch ? plain : `${plain}-${shortHash(branch).slice(0, 6)}`;
+  const slug = slugify(branch, 200);
+  const base = `${repo}-${slug || 'branch'}`;
+  // The slug is lossy (`a/b` and `a-b` share it): keep dir names distinct per branch.
+  return slug === branch ? base : `${base}-${shortHash(branch)}`;
 }

@@ -1,6 +1,6 @@
 // The application surface. The CLI commands, the dashboard and the MCP server all call this,
 // never each other and never `tk` as a subprocess. Implemented in src/core/app.ts over the ports.
-import type { DestroyPlan, DestroyReport, ProgressFn, SpawnResult, VmView, WorktreeChanges } from './model.js';
+import type { DestroyPlan, DestroyReport, PrResult, ProgressFn, SpawnResult, VmDetails, VmView, WorktreeChanges } from './model.js';
 
 export interface OpOptions {
   onProgress?: ProgressFn;
@@ -48,4 +48,14 @@ export interface TkService {
 
   /** Path of the VM's log file (provisioning + tart run output, with phase markers). */
   logPath(name: string): string;
+
+  // Optional until the engine implements them; the dashboard says so when one is missing.
+  /** Local and remote branch names of the repository at cwd (spawn prompt completion). */
+  branches?(cwd: string): Promise<string[]>;
+  /** Image, CPU, memory, start time for the details pane (may call `tart get` once: callers cache). */
+  details?(name: string): Promise<VmDetails>;
+  /** Commit pending changes, push, `gh pr create --fill` in the VM's worktree (host side). */
+  pr?(name: string, opts?: OpOptions): Promise<PrResult>;
+  /** Path of the VM's agent status file (contracts.md: <home>/vms/<vm>/status/agent.json). */
+  agentStatusPath?(name: string): string;
 }

@@ -1,120 +1,102 @@
-// The state file: pure parse/serialize and mutations. I/O and locking live in src/adapters/state-store.ts.
-//
-// Format: `{"version": 2, "vms": [VmRecord…]}`, pretty-printed (2 spaces). Version 2 = tachikoma's
-// version 1 (same `vms` entries, same field order and meaning) plus optional tk fields per entry
-// (`repo_root`, `base_image`, `os`, `provision`). tk reads versions 1 and 2, writes 2; a version it
-// does not know is refused (never rewritten), so an older tk cannot destroy a newer file.
+// The state file: tachikoma schema version 1 (`{version, vms: [...]}`), read and written by tk as
+// version 2 (same shape; tk's extra VmRecord fields are ignored by the Rust tool). Pure.
 import { TkError } from './errors.js';
-import type { StoredStatus, VmRecord } from './model.js';
+import type { ProvisionRecord, StoredStatus, VmRecord } from './model.js';
 
 export const STATE_VERSION = 2;
-export const READABLE_VERSIONS = [1, 2] as const;
+const READABLE_VERSIONS = new Set([1, 2]);
 
-export interface StateFile {
+export interface TkState {
   version: number;
   vms: VmRecord[];
 }
 
-export function emptyState(): StateFile {
+export function emptyState(): TkState {
   return { version: STATE_VERSION, vms: [] };
 }
 
 const STATUSES: readonly StoredStatus[] = ['running', 'suspended', 'stopped'];
 
-export class StateParseError extends Error {}
+function fail(file: string, what: string): never {
+  throw new TkError('state', `The state file ${file} is corrupt: ${what}.`, {
+    hint: 'tk has not changed it. Fix it by hand, or move it away to start with an empty state (tk keeps a backup next to it).',
+  });
+}
 
-function str(v: unknown, field: string, i: number): string {
-  if (typeof v !== 'string') throw new StateParseError(`vms[${i}].${field} must be a string`);
+function str(v: unknown, file: string, where: string): string {
+  if (typeof v !== 'string') fail(file, `${where} must be a string`);
   return v;
 }
 
-/** Parses and validates. Throws StateParseError (the store turns it into a TkError with the path). */
-export function parseState(text: string): StateFile {
+/** Parses state.json text (any readable version) into tk's in-memory form. Throws TkError('state'). */
+export function parseState(text: string, file: string): TkState {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new StateParseError(`not valid JSON (${(e as Error).message})`);
+    fail(file, `not valid JSON (${(e as Error).message})`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new StateParseError('top level must be an object');
-  const o = raw as Record<string, unknown>;
-  if (typeof o.version !== 'number') throw new StateParseError('missing "version"');
-  if (!(READABLE_VERSIONS as readonly number[]).includes(o.version)) {
-    throw new StateParseError(`version ${o.version} is newer than this tk understands (reads ${READABLE_VERSIONS.join(', ')})`);
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) fail(file, 'the top level must be an object');
+  const obj = raw as Record<string, unknown>;
+  const version = obj['version'];
+  if (typeof version !== 'number') fail(file, '"version" is missing');
+  if (!READABLE_VERSIONS.has(version)) {
+    throw new TkError('state', `The state file ${file} has version ${version}, which this tk cannot read.`, {
+      hint: 'It was written by a newer tk: upgrade tk.',
+    });
   }
-  if (!Array.isArray(o.vms)) throw new StateParseError('"vms" must be an array');
-  const vms = o.vms.map((v: unknown, i: number): VmRecord => {
-    if (typeof v !== 'object' || v === null) throw new StateParseError(`vms[${i}] must be an object`);
-    const r = v as Record<string, unknown>;
-    str(r.name, 'name', i);
-    const status = str(r.status, 'status', i);
-    if (!STATUSES.includes(status as StoredStatus)) throw new StateParseError(`vms[${i}].status '${status}' is not running|suspended|stopped`);
-    if (r.ip !== null && r.ip !== undefined && typeof r.ip !== 'string') throw new StateParseError(`vms[${i}].ip must be a string or null`);
-    // Keep unknown/extra fields (written by a newer tk or by tachikoma) verbatim.
-    return {
-      ...(r as object),
-      name: str(r.name, 'name', i),
-      repo: str(r.repo, 'repo', i),
-      branch: str(r.branch, 'branch', i),
-      worktree_path: str(r.worktree_path, 'worktree_path', i),
-      created_at: str(r.created_at, 'created_at', i),
-      last_used: str(r.last_used, 'last_used', i),
-      status: status as StoredStatus,
-      ip: (r.ip as string | null | undefined) ?? null,
-    } as VmRecord;
-  });
-  return { version: o.version, vms };
+  if (!Array.isArray(obj['vms'])) fail(file, '"vms" must be an array');
+  const vms = (obj['vms'] as unknown[]).map((v, i) => parseVm(v, file, i));
+  return { version, vms };
 }
 
-/** Serialises with tachikoma's field order first, then tk's additions. */
-export function serializeState(s: StateFile): string {
-  const order = ['name', 'repo', 'branch', 'worktree_path', 'created_at', 'last_used', 'status', 'ip'];
-  const vms = s.vms.map((v) => {
-    const out: Record<string, unknown> = {};
-    for (const k of order) out[k] = (v as unknown as Record<string, unknown>)[k] ?? null;
-    for (const [k, val] of Object.entries(v)) if (!(k in out) && val !== undefined) out[k] = val;
-    return out;
+function parseVm(v: unknown, file: string, i: number): VmRecord {
+  if (!v || typeof v !== 'object' || Array.isArray(v)) fail(file, `vms[${i}] must be an object`);
+  const o = v as Record<string, unknown>;
+  const at = (k: string) => `vms[${i}].${k}`;
+  const status = o['status'];
+  if (typeof status !== 'string' || !STATUSES.includes(status as StoredStatus)) fail(file, `${at('status')} must be running, suspended or stopped`);
+  const ip = o['ip'];
+  if (ip !== null && ip !== undefined && typeof ip !== 'string') fail(file, `${at('ip')} must be a string or null`);
+  // Keep unknown fields (a newer tk, or the Rust tool's additions) so a rewrite loses nothing.
+  const rec: VmRecord = {
+    ...(o as object),
+    name: str(o['name'], file, at('name')),
+    repo: str(o['repo'], file, at('repo')),
+    branch: str(o['branch'], file, at('branch')),
+    worktree_path: str(o['worktree_path'], file, at('worktree_path')),
+    created_at: str(o['created_at'], file, at('created_at')),
+    last_used: str(o['last_used'], file, at('last_used')),
+    status: status as StoredStatus,
+    ip: (ip as string | null | undefined) ?? null,
+  } as VmRecord;
+  if (o['provision'] !== undefined) rec.provision = o['provision'] as ProvisionRecord;
+  return rec;
+}
+
+/** Pretty JSON, 2-space indent, tachikoma's field order first. */
+export function serializeState(state: TkState): string {
+  const vms = state.vms.map((r) => {
+    const { name, repo, branch, worktree_path, created_at, last_used, status, ip, ...rest } = r;
+    return { name, repo, branch, worktree_path, created_at, last_used, status, ip, ...rest };
   });
   return JSON.stringify({ version: STATE_VERSION, vms }, null, 2) + '\n';
 }
 
-export function findVm(s: StateFile, name: string): VmRecord | undefined {
-  return s.vms.find((v) => v.name === name);
+export function findVm(state: TkState, name: string): VmRecord | undefined {
+  return state.vms.find((v) => v.name === name);
 }
 
 /** Inserts or replaces (by name). */
-export function upsertVm(s: StateFile, rec: VmRecord): void {
-  const i = s.vms.findIndex((v) => v.name === rec.name);
-  if (i >= 0) s.vms[i] = rec;
-  else s.vms.push(rec);
+export function upsertVm(state: TkState, rec: VmRecord): void {
+  const i = state.vms.findIndex((v) => v.name === rec.name);
+  if (i >= 0) state.vms[i] = rec;
+  else state.vms.push(rec);
 }
 
-/** Applies a patch to an existing record; returns it, or undefined when absent. */
-export function patchVm(s: StateFile, name: string, patch: Partial<VmRecord>): VmRecord | undefined {
-  const rec = findVm(s, name);
-  if (!rec) return undefined;
-  Object.assign(rec, patch);
-  return rec;
-}
-
-export function removeVm(s: StateFile, name: string): boolean {
-  const before = s.vms.length;
-  s.vms = s.vms.filter((v) => v.name !== name);
-  return s.vms.length !== before;
-}
-
-/** Merges tachikoma records into tk's state: adds those whose name tk does not have yet. */
-export function importRecords(s: StateFile, legacy: StateFile): string[] {
-  const added: string[] = [];
-  for (const v of legacy.vms) {
-    if (!findVm(s, v.name)) {
-      s.vms.push({ ...v });
-      added.push(v.name);
-    }
-  }
-  return added;
-}
-
-export function vmNotFound(name: string): TkError {
-  return new TkError('vm', `VM '${name}' not found in tk's state.`, { hint: 'See `tk list` for the known VMs, or create it with `tk spawn <branch>`.' });
+export function removeVm(state: TkState, name: string): boolean {
+  const i = state.vms.findIndex((v) => v.name === name);
+  if (i < 0) return false;
+  state.vms.splice(i, 1);
+  return true;
 }

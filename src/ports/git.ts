@@ -1,50 +1,44 @@
-// Host-side git, hardened: the guest can write the worktree and .git, so nothing there may make
-// the host run a command (see src/adapters/git.ts).
+// Host-side git, hardened: nothing a guest plants in a worktree or `.git` ever runs on the host.
 import type { WorktreeChanges } from '../core/model.js';
 
 export interface RepoInfo {
-  /** Main repository root (the checkout that owns .git), even when cwd is in a linked worktree. */
+  /** Root of the main repository (the checkout owning `.git`), even from a linked worktree. */
   mainRoot: string;
-  /** Root of the worktree containing cwd (== mainRoot in the main checkout). */
+  /** Root of the checkout containing cwd (a linked worktree's own root, or mainRoot). */
   worktreeRoot: string;
-  /** Basename of mainRoot: the `<repo>` part of VM names. */
+  /** Basename of mainRoot: the repo part of VM names. */
   repoName: string;
-  /** Current branch, or null on a detached HEAD. */
+  /** Current branch; null on a detached HEAD. */
   branch: string | null;
 }
 
 export interface WorktreeEntry {
   path: string;
-  /** Short branch name, null when detached/bare. */
+  /** Branch checked out there (without refs/heads/), null when detached. */
   branch: string | null;
-  head: string | null;
   isMain: boolean;
 }
 
 export interface EnsuredWorktree {
   path: string;
-  /** A new linked worktree was added. */
+  /** false when the branch's existing worktree (possibly the main checkout) was reused. */
   created: boolean;
-  /** The branch did not exist and was created from the main checkout's HEAD. */
-  createdBranch: boolean;
-  isMain: boolean;
+  branchCreated: boolean;
 }
 
 export interface GitPort {
   /** Throws TkError('git') outside a repository. */
   repoInfo(cwd: string): Promise<RepoInfo>;
-  /** Current branch; detached HEAD is a TkError with a hint. */
+  /** The current branch; a detached HEAD is a TkError with a hint. */
   currentBranch(cwd: string): Promise<string>;
   listWorktrees(mainRoot: string): Promise<WorktreeEntry[]>;
-  /** Reuse the branch's worktree, else add one under `worktreeDir` (default: parent of mainRoot). */
-  ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string }): Promise<EnsuredWorktree>;
-  /** Removes a linked worktree (never the main one). `force` discards changes. */
-  removeWorktree(mainRoot: string, path: string, opts: { force: boolean }): Promise<void>;
-  /** Changed files + ahead/behind upstream (or vs `base` when no upstream). */
-  changes(worktree: string, base?: string): Promise<WorktreeChanges>;
-  /** Commits on HEAD not on any remote-tracking branch. */
+  /** tachikoma §4.1: reuse the branch's worktree, else add one (creating the branch from HEAD if missing). */
+  ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string | null }): Promise<EnsuredWorktree>;
+  /** Removes a linked worktree (never the main checkout). */
+  removeWorktree(mainRoot: string, path: string, opts?: { force?: boolean }): Promise<void>;
+  /** Changed files (staged, unstaged, untracked) and ahead/behind of the upstream. */
+  changes(worktree: string): Promise<WorktreeChanges>;
+  /** Commits on the branch not on any remote-tracking ref (all of them when there is no remote). */
   unpushedCommits(worktree: string): Promise<number>;
-  /** Local branch names (for completion and the dashboard). */
-  branches(repo: string): Promise<string[]>;
-  branchExists(repo: string, branch: string): Promise<boolean>;
+  branches(mainRoot: string): Promise<string[]>;
 }

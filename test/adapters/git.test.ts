@@ -1,146 +1,180 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
 import { GitCli } from '../../src/adapters/git.js';
+import { TkError } from '../../src/core/errors.js';
+import { git, makeRepo, tempDir } from '../helpers/git-repo.js';
 
-const root = mkdtempSync(join(tmpdir(), 'tk-git-'));
-const marks = join(root, 'marks');
-const repo = join(root, 'repo');
-const sh = (args: string[], cwd = repo) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } });
-const git = new GitCli();
-
-function plant(cwd: string) {
-  const m = (n: string) => `touch ${join(marks, n)}`;
-  const cfg = (k: string, v: string) => sh(['config', k, v], cwd);
-  mkdirSync(join(repo, '.git', 'hooks'), { recursive: true });
-  for (const h of ['post-checkout', 'pre-commit', 'reference-transaction', 'post-index-change', 'fsmonitor-watchman']) {
-    const p = join(repo, '.git', 'hooks', h);
-    writeFileSync(p, `#!/bin/sh\n${m('hook-' + h)}\n`);
+/** A script that records its name in `markers` when run. */
+function planter(markers: string, dir: string) {
+  return (name: string): string => {
+    const p = join(dir, `evil-${name}`);
+    writeFileSync(p, `#!/bin/sh\ntouch '${join(markers, name)}'\ncat\n`);
     chmodSync(p, 0o755);
-  }
-  cfg('core.fsmonitor', `${m('fsmonitor')}; echo`);
-  cfg('filter.evil.clean', m('filter-clean'));
-  cfg('filter.evil.smudge', m('filter-smudge'));
-  cfg('filter.evil.process', m('filter-process'));
-  cfg('filter.evil.required', 'true');
-  cfg('diff.evil.textconv', m('textconv'));
-  cfg('diff.evil.command', m('diff-command'));
-  cfg('merge.evil.driver', m('merge-driver'));
-  cfg('diff.external', m('diff-external'));
-  cfg('core.sshCommand', m('ssh-command'));
-  cfg('credential.helper', `!${m('credential')}`);
-  cfg('core.pager', m('pager'));
-  cfg('core.editor', m('editor'));
-  cfg('core.askPass', m('askpass'));
-  cfg('alias.status', `!${m('alias')}`);
-  cfg('core.alternateRefsCommand', m('alternate-refs'));
-  // include.path to a file with another driver
-  writeFileSync(join(root, 'inc.cfg'), `[filter "inc"]\n\tclean = ${m('include-clean')}\n\tsmudge = ${m('include-smudge')}\n`);
-  cfg('include.path', join(root, 'inc.cfg'));
-  writeFileSync(join(repo, '.gitattributes'), '*.txt filter=evil diff=evil merge=evil\n*.dat filter=inc\n');
-  writeFileSync(join(repo, 'a.txt'), 'changed content\n');
-  writeFileSync(join(repo, 'b.dat'), 'changed content\n');
+    return p;
+  };
 }
 
-beforeAll(() => {
-  mkdirSync(marks);
-  mkdirSync(repo);
-  sh(['init', '-q', '-b', 'main']);
-  writeFileSync(join(repo, 'a.txt'), 'a\n');
-  writeFileSync(join(repo, 'b.dat'), 'b\n');
-  writeFileSync(join(repo, '.gitattributes'), '');
-  sh(['add', '.']);
-  sh(['commit', '-qm', 'init']);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+/** Plants every program-running git knob in the repo (as a guest could). Returns the marker dir. */
+function plantEverything(root: string): string {
+  const markers = tempDir('tk-markers-');
+  const scripts = tempDir('tk-evil-');
+  const evil = planter(markers, scripts);
+  const hooks = join(root, '.git', 'hooks');
+  for (const h of ['post-checkout', 'pre-commit', 'post-index-change', 'reference-transaction', 'fsmonitor-watchman', 'pre-auto-gc']) {
+    writeFileSync(join(hooks, h), `#!/bin/sh\ntouch '${join(markers, 'hook-' + h)}'\n`);
+    chmodSync(join(hooks, h), 0o755);
+  }
+  const hooksPath = join(scripts, 'hooks');
+  mkdirSync(hooksPath);
+  writeFileSync(join(hooksPath, 'post-checkout'), `#!/bin/sh\ntouch '${join(markers, 'hookspath')}'\n`);
+  chmodSync(join(hooksPath, 'post-checkout'), 0o755);
+  const included = join(scripts, 'included.config');
+  writeFileSync(included, `[filter "inc"]\n\tclean = ${evil('inc-clean')}\n\tsmudge = ${evil('inc-smudge')}\n[core]\n\tfsmonitor = ${evil('inc-fsmonitor')}\n`);
+  const cfg = [
+    ['core.hooksPath', hooksPath],
+    ['core.fsmonitor', evil('fsmonitor')],
+    ['core.sshCommand', evil('sshcommand')],
+    ['core.pager', evil('pager')],
+    ['core.editor', evil('editor')],
+    ['core.askPass', evil('askpass')],
+    ['credential.helper', `!${evil('credential')}`],
+    ['diff.external', evil('diff-external')],
+    ['diff.evil.textconv', evil('textconv')],
+    ['diff.evil.command', evil('diff-command')],
+    ['merge.evil.driver', evil('merge-driver')],
+    ['filter.evil.clean', evil('clean')],
+    ['filter.evil.smudge', evil('smudge')],
+    ['filter.evil.required', 'true'],
+    ['filter.proc.process', evil('process')],
+    ['filter.we=ird.smudge', evil('weird-smudge')],
+    ['filter.we=ird.clean', evil('weird-clean')],
+    ['log.showSignature', 'true'],
+    ['gpg.program', evil('gpg')],
+    ['include.path', included],
+    ['status.submoduleSummary', 'true'],
+  ];
+  for (const [k, v] of cfg) git(root, 'config', '--add', k!, v!);
+  return markers;
+}
 
-describe('GitCli basics', () => {
-  it('repo info from main and from a linked worktree names the main repo', async () => {
-    const info = await git.repoInfo(repo);
-    expect(info).toMatchObject({ mainRoot: repo, worktreeRoot: repo, repoName: 'repo', branch: 'main' });
-    const wt = await git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: 'feature/x' });
-    expect(wt.created).toBe(true);
-    expect(wt.createdBranch).toBe(true);
-    expect(basename(wt.path)).toMatch(/^repo-feature-x-[0-9a-f]{6}$/);
-    const inner = await git.repoInfo(wt.path);
-    expect(inner).toMatchObject({ mainRoot: repo, worktreeRoot: wt.path, repoName: 'repo', branch: 'feature/x' });
-    const again = await git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: 'feature/x' });
-    expect(again).toMatchObject({ path: wt.path, created: false });
-    const main = await git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: 'main' });
-    expect(main).toMatchObject({ path: repo, isMain: true, created: false });
-    await git.removeWorktree(repo, wt.path, { force: false });
-    expect(existsSync(wt.path)).toBe(false);
-    expect(await git.branchExists(repo, 'feature/x')).toBe(true);
-    await expect(git.removeWorktree(repo, repo, { force: true })).rejects.toThrow(/main checkout/);
+describe('GitCli', () => {
+  it('reports the main repo from a linked worktree, branch, and detached HEAD', async () => {
+    const { parent, root } = makeRepo('app');
+    git(root, 'worktree', 'add', '-q', '-b', 'feat/x', join(parent, 'wt'));
+    const g = new GitCli();
+    const info = await g.repoInfo(join(parent, 'wt'));
+    expect(info).toEqual({ mainRoot: root, worktreeRoot: join(parent, 'wt'), repoName: 'app', branch: 'feat/x' });
+    git(root, 'checkout', '-q', '--detach');
+    expect((await g.repoInfo(root)).branch).toBeNull();
+    await expect(g.currentBranch(root)).rejects.toThrow(/detached/);
+    await expect(g.repoInfo(tempDir())).rejects.toThrow(/Not inside a git repository/);
   });
 
-  it('detached HEAD is an error with a hint; outside a repo too', async () => {
-    const d = join(root, 'det');
-    sh(['worktree', 'add', '-q', '--detach', d, 'main']);
-    await expect(git.currentBranch(d)).rejects.toMatchObject({ code: 'git', hint: expect.stringMatching(/git switch/) });
-    await expect(git.repoInfo(root)).rejects.toThrow(/not inside a git repository/);
-    sh(['worktree', 'remove', '--force', d]);
+  it('ensureWorktree: reuses the branch worktree (even main), creates branch + slugged dir otherwise', async () => {
+    const { parent, root } = makeRepo('app');
+    const g = new GitCli();
+    expect(await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'main' })).toEqual({ path: root, created: false, branchCreated: false });
+    const a = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'feature/x' });
+    expect(a.created).toBe(true);
+    expect(a.branchCreated).toBe(true);
+    expect(a.path.startsWith(join(parent, 'app-feature-x-'))).toBe(true);
+    expect(readdirSync(parent).filter((d) => d.startsWith('app-')).length).toBe(1); // not nested
+    expect((await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'feature/x' })).path).toBe(a.path);
+    git(root, 'branch', 'existing');
+    const b = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'existing', worktreeDir: join(parent, 'wts') });
+    expect(b).toEqual({ path: join(parent, 'wts', 'app-existing'), created: true, branchCreated: false });
+    expect(await g.branches(root)).toEqual(expect.arrayContaining(['main', 'feature/x', 'existing']));
+    await expect(g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'bad..name' })).rejects.toThrow(/not a valid git branch name/);
+    // A directory in the way: clear error, no branch left behind.
+    mkdirSync(join(parent, 'app-blocked'));
+    await expect(g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'blocked' })).rejects.toThrow(/already exists/);
+    expect(await g.branches(root)).not.toContain('blocked');
   });
 
-  const hostile = ['we$(touch${IFS}x)ird;`id`|&&"q\'uo"te', 'ünïcödé/ブランチ', 'b'.repeat(250), '-x', '--force'];
-  it.each(hostile)('hostile branch name %j works end to end', async (branch) => {
-    if (branch.startsWith('-')) {
-      const sha = sh(['rev-parse', 'HEAD']).trim();
-      sh(['update-ref', `refs/heads/${branch}`, sha]);
+  it('serves hostile but valid branch names', async () => {
+    const { root } = makeRepo('app');
+    const g = new GitCli();
+    const names = ['a;touch${IFS}pwned', "it's\"quoted\"$(x)`y`|&<>", 'ünï/cødé-名前', 'x'.repeat(250), 'feat/--upload-pack=evil'];
+    for (const n of names) {
+      const w = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: n });
+      expect(w.created).toBe(true);
+      expect((await g.repoInfo(w.path)).branch).toBe(n);
+      expect(await g.unpushedCommits(w.path)).toBe(0);
+      await g.removeWorktree(root, w.path);
+      expect(existsSync(w.path)).toBe(false);
     }
-    const wt = await git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch });
-    expect(existsSync(join(wt.path, 'a.txt'))).toBe(true);
-    expect((await git.repoInfo(wt.path)).branch).toBe(branch);
-    expect((await git.listWorktrees(repo)).some((w) => w.branch === branch && w.path === wt.path)).toBe(true);
-    expect(await git.branches(repo)).toContain(branch);
-    writeFileSync(join(wt.path, 'new file'), 'x');
-    expect(await git.changes(wt.path, 'main')).toEqual({ changed: 1, ahead: 0, behind: 0 });
-    await expect(git.removeWorktree(repo, wt.path, { force: false })).rejects.toMatchObject({ hint: expect.stringMatching(/discard-changes/) });
-    await git.removeWorktree(repo, wt.path, { force: true });
-    expect(existsSync(wt.path)).toBe(false);
-    expect(readdirSync(root).filter((f) => f.includes('touch'))).toEqual([]);
+    // A leading dash: git refuses to create it (tk reports git's reason) but serves one that exists.
+    await expect(g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: '-dash' })).rejects.toThrow(TkError);
+    git(root, 'update-ref', 'refs/heads/-dash', 'HEAD');
+    const d = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: '-dash' });
+    expect((await g.repoInfo(d.path)).branch).toBe('-dash');
+    expect(existsSync(join(root, '..', 'pwned'))).toBe(false);
   });
 
-  it('refuses to create an invalid branch and leaves nothing behind', async () => {
-    await expect(git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: 'a..b' })).rejects.toMatchObject({ exitCode: 2 });
-    await expect(git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: '-new' })).rejects.toThrow(/starts with '-'/);
-    expect(await git.branchExists(repo, 'a..b')).toBe(false);
+  it('10 parallel ensureWorktree calls for different branches all succeed', async () => {
+    const { root } = makeRepo('app');
+    const g = new GitCli();
+    const res = await Promise.all(Array.from({ length: 10 }, (_, i) => g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: `par/${i}` })));
+    expect(new Set(res.map((r) => r.path)).size).toBe(10);
+    expect((await g.listWorktrees(root)).length).toBe(11);
   });
 
-  it('counts unpushed commits and ahead/behind vs base', async () => {
-    const wt = await git.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: 'work' });
-    writeFileSync(join(wt.path, 'w.txt'), 'w');
-    sh(['add', 'w.txt'], wt.path);
-    sh(['commit', '-qm', 'w'], wt.path);
-    expect(await git.unpushedCommits(wt.path)).toBe(1);
-    expect(await git.changes(wt.path, 'main')).toEqual({ changed: 0, ahead: 1, behind: 0 });
-    await git.removeWorktree(repo, wt.path, { force: true });
+  it('changes, unpushed commits, refuses to remove the main checkout', async () => {
+    const { root } = makeRepo('app');
+    const g = new GitCli();
+    const w = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'work' });
+    expect(await g.changes(w.path)).toEqual({ changed: 0, ahead: 0, behind: 0 });
+    writeFileSync(join(w.path, 'README.md'), 'changed\n');
+    writeFileSync(join(w.path, 'new.txt'), 'new\n');
+    expect((await g.changes(w.path)).changed).toBe(2);
+    git(w.path, 'commit', '-qam', 'c1');
+    expect(await g.unpushedCommits(w.path)).toBe(1);
+    await expect(g.removeWorktree(root, w.path)).rejects.toThrow(/worktree remove failed/);
+    await expect(g.removeWorktree(root, root)).rejects.toThrow(/main checkout/);
+    await g.removeWorktree(root, w.path, { force: true });
+    expect(existsSync(w.path)).toBe(false);
   });
-});
 
-describe('GitCli hardening: nothing planted in .git or the worktree runs on the host', () => {
-  it('runs no hook, fsmonitor, driver, pager, editor, helper or alias', async () => {
-    plant(repo);
-    const env = { ...process.env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'core.pager', GIT_CONFIG_VALUE_0: `touch ${join(marks, 'env-config')}`, GIT_EXTERNAL_DIFF: `touch ${join(marks, 'env-extdiff')}` };
-    const g = new GitCli({ env });
-    await g.repoInfo(repo);
-    const c = await g.changes(repo, 'main');
-    expect(c.changed).toBeGreaterThanOrEqual(2);
-    await g.unpushedCommits(repo);
-    await g.branches(repo);
-    const wt = await g.ensureWorktree({ mainRoot: repo, repoName: 'repo', branch: 'planted' });
-    writeFileSync(join(wt.path, 'a.txt'), 'zzz\n');
-    await g.changes(wt.path, 'main');
-    await g.removeWorktree(repo, wt.path, { force: true });
-    expect(readdirSync(marks)).toEqual([]);
-    // Control: plain git with the same planted config does run them (the test can fail).
-    try {
-      sh(['status'], repo);
-    } catch {
-      /* required filter failing is fine */
+  it('runs nothing a guest planted (hooks, fsmonitor, drivers, textconv, pager, editor, ssh, credentials, gpg, includes, env)', async () => {
+    const { parent, root } = makeRepo('app');
+    git(root, 'branch', 'side');
+    for (const f of ['a.txt', 'b.p', 'c.w', 'd.i']) writeFileSync(join(root, f), 'x\n');
+    writeFileSync(join(root, '.gitattributes'), '*.txt filter=evil diff=evil merge=evil\n*.p filter=proc\n*.w filter=we=ird\n*.i filter=inc\n');
+    git(root, 'add', '-A');
+    git(root, 'commit', '-qm', 'attributes');
+    const markers = plantEverything(root);
+    const before = readdirSync(markers);
+    // Make files racily dirty so that status must re-read (and would clean-filter) them.
+    for (const f of ['a.txt', 'b.p', 'c.w', 'd.i']) {
+      appendFileSync(join(root, f), 'more\n');
+      utimesSync(join(root, f), new Date(), new Date(Date.now() + 5000));
     }
-    expect(readdirSync(marks).length).toBeGreaterThan(0);
+    const hostileEnv = {
+      ...process.env,
+      GIT_CONFIG_COUNT: '1',
+      GIT_CONFIG_KEY_0: 'core.fsmonitor',
+      GIT_CONFIG_VALUE_0: join(markers, '..', 'nope'),
+      GIT_CONFIG_PARAMETERS: `'core.pager'='touch ${join(markers, 'params')}'`,
+      GIT_EXTERNAL_DIFF: planter(markers, tempDir())('env-external-diff'),
+      GIT_SSH_COMMAND: planter(markers, tempDir())('env-ssh'),
+      GIT_DIR: join(parent, 'nowhere'),
+    };
+    const g = new GitCli({ env: hostileEnv });
+    await g.repoInfo(root);
+    await g.listWorktrees(root);
+    await g.changes(root);
+    await g.unpushedCommits(root);
+    await g.branches(root);
+    const w = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'side' });
+    const n = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'newbranch' });
+    await g.changes(w.path);
+    await g.removeWorktree(root, n.path, { force: true });
+    expect(before).toEqual([]);
+    expect(readdirSync(markers)).toEqual([]);
+
+    // The plants are live: plain git runs them (so this test can fail).
+    git(root, 'status', '--porcelain');
+    expect(readdirSync(markers).length).toBeGreaterThan(0);
   });
 });

@@ -1,62 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import type { VmRecord } from '../../src/core/model.js';
-import { branchSlug, plainVmName, slugify, suffixedVmName, vmNameFor, worktreeDirName } from '../../src/core/naming.js';
+import { branchSlug, resolveVmName, shortHash, slugify, vmName, worktreeDirName } from '../../src/core/naming.js';
 
-const rec = (name: string, branch: string, extra: Partial<VmRecord> = {}): VmRecord => ({
-  name, repo: 'myapp', branch, worktree_path: '/w', created_at: 'x', last_used: 'x', status: 'stopped', ip: null, ...extra,
+const rec = (name: string, repo: string, branch: string, repo_root?: string): VmRecord => ({
+  name, repo, branch, worktree_path: '/w', created_at: '', last_used: '', status: 'stopped', ip: null, ...(repo_root ? { repo_root } : {}),
 });
 
-describe('tachikoma §3.3 naming', () => {
-  it('matches the Rust tests', () => {
-    expect(plainVmName('myapp', 'main')).toBe('tachikoma-myapp-main');
-    expect(plainVmName('myapp', 'feature/auth-system')).toBe('tachikoma-myapp-feature-auth-system');
-    expect(plainVmName('myapp', 'feat/ABC_123!')).toBe('tachikoma-myapp-feat-abc-123');
-    expect(plainVmName('myapp', '')).toBe('tachikoma-myapp');
-    const long = plainVmName('myapp', 'a'.repeat(100));
+describe('tachikoma naming (§3.3)', () => {
+  it('matches the Rust tool', () => {
+    expect(vmName('myapp', 'main')).toBe('tachikoma-myapp-main');
+    expect(vmName('myapp', 'feature/auth-system')).toBe('tachikoma-myapp-feature-auth-system');
+    expect(vmName('myapp', 'feat/ABC_123!')).toBe('tachikoma-myapp-feat-abc-123');
+    expect(vmName('myapp', '')).toBe('tachikoma-myapp');
+    const long = vmName('myapp', 'a'.repeat(100));
     expect(long.length).toBeLessThanOrEqual(63);
     expect(long.endsWith('-')).toBe(false);
-  });
-  it('slugify trims a trailing dash after the cut and maps unicode to dashes', () => {
-    expect(slugify('abc-' + 'x'.repeat(10), 4)).toBe('abc');
-    expect(slugify('Ünï/x')).toBe('n-x');
-    expect(branchSlug('feature/X')).toBe('feature-x');
-    expect(branchSlug('ブランチ')).toBe('branch');
+    expect(slugify('--Über__Straße--')).toBe('ber-stra-e');
+    expect(branchSlug('Feature/X')).toBe('feature-x');
+    // cut at 63 then trailing '-' trimmed
+    expect(slugify(`${'a'.repeat(62)}-b`)).toBe('a'.repeat(62));
   });
 });
 
-describe('collision safety', () => {
-  const base = { repo: 'myapp', repoRoot: '/src/myapp' };
-  it('first branch keeps the plain name, a colliding one gets a stable suffix', () => {
-    const a = vmNameFor({ ...base, branch: 'feature/a-b', vms: [] });
-    expect(a).toBe('tachikoma-myapp-feature-a-b');
-    const vms = [rec(a, 'feature/a-b', { repo_root: '/src/myapp' })];
-    const b = vmNameFor({ ...base, branch: 'feature-a/b', vms });
-    expect(b).not.toBe(a);
-    expect(b).toMatch(/^tachikoma-myapp-feature-a-b-[0-9a-f]{8}$/);
-    expect(b).toBe(suffixedVmName('myapp', 'feature-a/b', '/src/myapp'));
-    // stable once recorded, and the first branch still gets its own
-    const vms2 = [...vms, rec(b, 'feature-a/b', { repo_root: '/src/myapp' })];
-    expect(vmNameFor({ ...base, branch: 'feature-a/b', vms: vms2 })).toBe(b);
-    expect(vmNameFor({ ...base, branch: 'feature/a-b', vms: vms2 })).toBe(a);
+describe('collision-safe names', () => {
+  it('first branch keeps the plain name; a colliding branch gets a stable hash suffix', () => {
+    const first = resolveVmName('app', 'feature/a-b', [], '/r/app');
+    expect(first).toBe('tachikoma-app-feature-a-b');
+    const recs = [rec(first, 'app', 'feature/a-b', '/r/app')];
+    const second = resolveVmName('app', 'feature-a/b', recs, '/r/app');
+    expect(second).not.toBe(first);
+    expect(second).toMatch(/^tachikoma-app-feature-a-b-[0-9a-f]{8}$/);
+    expect(resolveVmName('app', 'feature-a/b', recs, '/r/app')).toBe(second); // stable
+    expect(resolveVmName('app', 'feature/a-b', recs, '/r/app')).toBe(first); // owner keeps it
+    recs.push(rec(second, 'app', 'feature-a/b', '/r/app'));
+    expect(resolveVmName('app', 'feature-a/b', recs, '/r/app')).toBe(second);
   });
-  it('branches that differ only after the 63-char cut do not share a VM', () => {
-    const p = 'x'.repeat(70);
-    const a = vmNameFor({ ...base, branch: p + '1', vms: [] });
-    const b = vmNameFor({ ...base, branch: p + '2', vms: [rec(a, p + '1', { repo_root: '/src/myapp' })] });
-    expect(a).not.toBe(b);
-    expect(b.length).toBeLessThanOrEqual(63);
+
+  it('branches equal up to the 63-char cut, and two repos with one basename, never share', () => {
+    const b1 = 'x'.repeat(80) + '1';
+    const b2 = 'x'.repeat(80) + '2';
+    const n1 = resolveVmName('app', b1, []);
+    const n2 = resolveVmName('app', b2, [rec(n1, 'app', b1)]);
+    expect(n2).not.toBe(n1);
+    expect(n2.length).toBeLessThanOrEqual(63);
+    const other = resolveVmName('app', 'main', [rec('tachikoma-app-main', 'app', 'main', '/a/app')], '/b/app');
+    expect(other).not.toBe('tachikoma-app-main');
   });
-  it('same repo basename in another place is another repo; tachikoma records match by basename', () => {
-    const vms = [rec('tachikoma-myapp-main', 'main', { repo_root: '/other/myapp' })];
-    expect(vmNameFor({ ...base, branch: 'main', vms })).not.toBe('tachikoma-myapp-main');
-    const legacy = [rec('tachikoma-myapp-main', 'main')];
-    expect(vmNameFor({ ...base, branch: 'main', vms: legacy })).toBe('tachikoma-myapp-main');
+
+  it('a record written by the Rust tool (no repo_root) still matches its branch', () => {
+    expect(resolveVmName('app', 'main', [rec('tachikoma-app-main', 'app', 'main')], '/any/app')).toBe('tachikoma-app-main');
   });
+
   it('worktree dir names are flat and distinct', () => {
-    expect(worktreeDirName('r', 'main')).toBe('r-main');
-    const a = worktreeDirName('r', 'feature/a-b');
-    const b = worktreeDirName('r', 'feature-a/b');
+    expect(worktreeDirName('app', 'main')).toBe('app-main');
+    const a = worktreeDirName('app', 'feature/a-b');
+    const b = worktreeDirName('app', 'feature-a/b');
     expect(a).not.toContain('/');
     expect(a).not.toBe(b);
+    expect(shortHash('x')).toMatch(/^[0-9a-f]{8}$/);
   });
 });

@@ -1,39 +1,35 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { emptyState, importRecords, parseState, patchVm, removeVm, serializeState, StateParseError, upsertVm } from '../../src/core/state.js';
+import { findVm, parseState, removeVm, serializeState, STATE_VERSION, upsertVm } from '../../src/core/state.js';
 
-const fixture = readFileSync(join(import.meta.dirname, '../fixtures/tachikoma-state-v1.json'), 'utf8');
+const v1 = readFileSync(fileURLToPath(new URL('../fixtures/tachikoma-state-v1.json', import.meta.url)), 'utf8');
 
-describe('state file', () => {
-  it('reads tachikoma v1 and writes v2 with its fields first, in order', () => {
-    const s = parseState(fixture);
+describe('state schema', () => {
+  it('parses tachikoma v1 and round-trips it (field order, unknown fields kept)', () => {
+    const s = parseState(v1, 'f');
     expect(s.vms).toHaveLength(2);
-    expect(s.vms[0]).toMatchObject({ name: 'tachikoma-myapp-feature-auth-system', status: 'running', ip: '192.168.64.5' });
-    patchVm(s, 'tachikoma-myapp-main', { repo_root: '/Users/dev/src/myapp', provision: { done: ['ssh-key'] } });
-    const out = serializeState(s);
-    const back = JSON.parse(out);
-    expect(back.version).toBe(2);
-    expect(Object.keys(back.vms[1]).slice(0, 8)).toEqual(['name', 'repo', 'branch', 'worktree_path', 'created_at', 'last_used', 'status', 'ip']);
-    expect(back.vms[1].repo_root).toBe('/Users/dev/src/myapp');
-    expect(parseState(out).vms).toEqual(s.vms);
+    expect(s.vms[1]!.ip).toBeNull();
+    const withExtra = JSON.parse(v1);
+    withExtra.vms[0].future_field = { a: 1 };
+    const back = JSON.parse(serializeState(parseState(JSON.stringify(withExtra), 'f')));
+    expect(back.version).toBe(STATE_VERSION);
+    expect(back.vms[0].future_field).toEqual({ a: 1 });
+    expect(back.vms[1]).toEqual(JSON.parse(v1).vms[1]);
   });
-  it('keeps unknown fields, rejects bad shapes and unknown versions', () => {
-    const s = parseState(JSON.stringify({ version: 1, vms: [{ ...JSON.parse(fixture).vms[0], future: 1 }] }));
-    expect(JSON.parse(serializeState(s)).vms[0].future).toBe(1);
-    expect(() => parseState('{')).toThrow(StateParseError);
-    expect(() => parseState('{"vms":[]}')).toThrow(/version/);
-    expect(() => parseState('{"version":9,"vms":[]}')).toThrow(/newer/);
-    expect(() => parseState('{"version":1,"vms":[{"name":1}]}')).toThrow(/vms\[0\]\.name/);
-    expect(() => parseState(JSON.stringify({ version: 1, vms: [{ ...JSON.parse(fixture).vms[0], status: 'Running' }] }))).toThrow(/status/);
+
+  it('rejects bad shapes with the file and the field, and newer versions', () => {
+    expect(() => parseState('[]', '/s.json')).toThrow(/\/s\.json is corrupt: the top level/);
+    expect(() => parseState('{"vms":[]}', 'f')).toThrow(/version/);
+    expect(() => parseState('{"version":1,"vms":[{"name":1}]}', 'f')).toThrow(/vms\[0\]\.status|vms\[0\]\.name/);
+    expect(() => parseState('{"version":9,"vms":[]}', 'f')).toThrow(/newer tk|cannot read/);
   });
-  it('mutations', () => {
-    const s = emptyState();
-    const legacy = parseState(fixture);
-    expect(importRecords(s, legacy)).toHaveLength(2);
-    expect(importRecords(s, legacy)).toHaveLength(0);
-    upsertVm(s, { ...legacy.vms[0]!, status: 'stopped' });
-    expect(s.vms[0]!.status).toBe('stopped');
+
+  it('upsert, find, remove', () => {
+    const s = parseState(v1, 'f');
+    upsertVm(s, { ...s.vms[0]!, ip: null });
+    expect(s.vms).toHaveLength(2);
+    expect(findVm(s, 'tachikoma-myapp-main')!.ip).toBeNull();
     expect(removeVm(s, 'tachikoma-myapp-main')).toBe(true);
     expect(removeVm(s, 'tachikoma-myapp-main')).toBe(false);
   });

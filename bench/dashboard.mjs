@@ -1,0 +1,195 @@
+#!/usr/bin/env node
+// Dashboard benchmark (not a test). Runs the real dashboard (runDashboard on the fake service with
+// 100 VMs) and a baseline (a bare Ink app rendering one Text, same Ink options) in a real
+// pseudo-terminal, and prints each figure beside the baseline measured in the same run:
+//   start -> first full frame, keystroke -> frame (p50/p95), idle CPU (and renders while idle),
+//   RSS, and file save -> board update (chokidar + debounced changes()).
+// Usage: node bench/dashboard.mjs [--vms 100] [--idle-seconds 10] [--keys 60]
+import { build } from 'esbuild';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execFileSync } from 'node:child_process';
+import pty from 'node-pty';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const VMS = opt('vms', 100);
+const IDLE_S = opt('idle-seconds', 10);
+const KEYS = opt('keys', 60);
+const work = mkdtempSync(join(tmpdir(), 'tk-bench-'));
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+const stubDevtools = {
+  name: 'stub-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'stub' }));
+    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default {};' }));
+  },
+};
+async function bundle(entry, out) {
+  await build({
+    entryPoints: [entry],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    jsx: 'automatic',
+    logLevel: 'error',
+    external: ['node-pty', 'cpu-features', '*.node'],
+    define: { 'process.env.NODE_ENV': '"production"' },
+    plugins: [stubDevtools],
+    nodePaths: [join(root, 'node_modules')],
+    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+  });
+  return out;
+}
+
+// Baseline: a bare Ink app with the dashboard's render options, one Text that changes on a key.
+const baselineSrc = join(work, 'baseline.tsx');
+writeFileSync(
+  baselineSrc,
+  `import { render, Text, useInput, useApp } from 'ink';
+import { useState } from 'react';
+import { openSync, appendFileSync } from 'node:fs';
+import { ReadStream } from 'node:tty';
+const log = process.env.TK_RENDER_LOG;
+function App() {
+  const [n, setN] = useState(0);
+  const { exit } = useApp();
+  useInput((input) => { if (input === 'q') exit(); else setN((x) => x + 1); });
+  return <Text>baseline 100 VMs: keys {n}</Text>;
+}
+const stdin = new ReadStream(openSync('/dev/tty', 'r'));
+const inst = render(<App />, { stdin, alternateScreen: true, exitOnCtrlC: false, patchConsole: false, maxFps: 120, incrementalRendering: true,
+  onRender: log ? (m) => appendFileSync(log, Date.now() + ' ' + m.renderTime + '\\n') : undefined });
+await inst.waitUntilExit();
+stdin.destroy();
+process.exit(0);
+`,
+);
+
+const runner = await bundle(join(root, 'test/tui/fixtures/dashboard-runner.ts'), join(work, 'runner.mjs'));
+const baseline = await bundle(baselineSrc, join(work, 'baseline.mjs'));
+
+function cpuTicks(pid) {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return Number(rest[11]) + Number(rest[12]); // utime + stime
+}
+function rssMb(pid) {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (xs, p) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+async function measure(label, file, env, readyMarker, keyFor) {
+  const renderLog = join(work, `${label}-renders.log`);
+  const t0 = performance.now();
+  const p = pty.spawn(process.execPath, [file], {
+    name: 'xterm-256color',
+    cols: 160,
+    rows: 50,
+    cwd: root,
+    env: { ...process.env, CI: 'false', TERM: 'xterm-256color', TK_RENDER_LOG: renderLog, ...env },
+  });
+  let out = '';
+  let onChunk = null;
+  p.onData((d) => {
+    out += d;
+    if (onChunk) onChunk(d);
+  });
+  let firstFrameMs = null;
+  while (firstFrameMs === null) {
+    if (readyMarker.every((m) => out.includes(m))) firstFrameMs = performance.now() - t0;
+    else if (performance.now() - t0 > 15000) throw new Error(`${label}: no first frame; output:\n${out.slice(-2000)}`);
+    else await new Promise((r) => setImmediate(r));
+  }
+  await sleep(1500); // first poll, watchers, details settle
+  // Keystroke -> first frame bytes on the pty.
+  const lat = [];
+  for (let i = 0; i < KEYS; i++) {
+    const got = new Promise((resolve) => {
+      onChunk = () => {
+        onChunk = null;
+        resolve(performance.now());
+      };
+    });
+    const t = performance.now();
+    p.write(keyFor(i));
+    const done = await Promise.race([got, sleep(1000).then(() => null)]);
+    onChunk = null;
+    if (done !== null) lat.push(done - t);
+    await sleep(40);
+  }
+  const rss = rssMb(p.pid);
+  await sleep(1000);
+  // Idle: nothing changes in the fake backend; count renders and CPU over IDLE_S seconds.
+  const rendersBefore = readFileSync(renderLog, 'utf8').split('\n').filter(Boolean).length;
+  const c0 = cpuTicks(p.pid);
+  const w0 = performance.now();
+  await sleep(IDLE_S * 1000);
+  const c1 = cpuTicks(p.pid);
+  const idleCpu = ((c1 - c0) / CLK_TCK / ((performance.now() - w0) / 1000)) * 100;
+  const idleRenders = readFileSync(renderLog, 'utf8').split('\n').filter(Boolean).length - rendersBefore;
+  let saveMs = null;
+  if (env.TK_FAKE_WORKTREE) {
+    const mark = out.length;
+    const t = performance.now();
+    writeFileSync(join(env.TK_FAKE_WORKTREE, 'saved.txt'), 'x');
+    while (performance.now() - t < 5000) {
+      if (out.slice(mark).includes('2 files')) {
+        saveMs = performance.now() - t;
+        break;
+      }
+      await sleep(2);
+    }
+  }
+  p.write('q');
+  await Promise.race([new Promise((r) => p.onExit(r)), sleep(3000)]);
+  try {
+    p.kill('SIGKILL');
+  } catch {
+    // exited
+  }
+  return { firstFrameMs, p50: pct(lat, 50), p95: pct(lat, 95), n: lat.length, idleCpu, idleRenders, rss, saveMs };
+}
+
+const wt = join(work, 'wt');
+mkdirSync(wt);
+writeFileSync(join(wt, 'a.txt'), 'a');
+const home = join(work, 'home');
+const base = await measure('baseline', baseline, {}, ['baseline 100 VMs'], () => 'j');
+const dash = await measure(
+  'dashboard',
+  runner,
+  { TK_FAKE_HOME: home, TK_FAKE_COUNT: String(VMS), TK_FAKE_WORKTREE: wt },
+  [`${VMS} VMs:`, 'feat/task-000', 'provision'],
+  (i) => (i % 2 === 0 ? 'j' : 'k'),
+);
+
+const f = (x, d = 1) => (x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
+const rows = [
+  ['start -> first full frame (ms)', f(base.firstFrameMs, 0), f(dash.firstFrameMs, 0), '< 300'],
+  [`keystroke -> frame p50 (ms, n=${dash.n})`, f(base.p50, 2), f(dash.p50, 2), ''],
+  [`keystroke -> frame p95 (ms, n=${dash.n})`, f(base.p95, 2), f(dash.p95, 2), '< 16'],
+  [`idle CPU over ${IDLE_S} s (% of a core)`, f(base.idleCpu, 2), f(dash.idleCpu, 2), '< 0.5'],
+  [`renders while idle (${IDLE_S} s)`, String(base.idleRenders), String(dash.idleRenders), '0'],
+  ['RSS (MB)', f(base.rss, 1), f(dash.rss, 1), '< 100'],
+  ['file save -> board (ms)', '-', f(dash.saveMs, 0), '< 250'],
+];
+console.log(`tk dashboard benchmark: ${VMS} VMs on the fake backend, 160x50 pty, node ${process.version}`);
+console.log(`${'figure'.padEnd(40)} ${'baseline'.padStart(10)} ${'dashboard'.padStart(10)}  goal`);
+for (const r of rows) console.log(`${r[0].padEnd(40)} ${r[1].padStart(10)} ${r[2].padStart(10)}  ${r[3]}`);
+console.log('(baseline = bare Ink app, one <Text>, same render options; tart child processes: none with the fake backend)');
+rmSync(work, { recursive: true, force: true });

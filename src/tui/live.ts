@@ -1,0 +1,225 @@
+// Feeds the store from the outside world: the adaptive `tart list` poller, worktree watchers,
+// agent status files, the log tail of the selected VM, cached VM details and host free disk.
+// Everything here keeps running while the terminal is handed to ssh (it does not touch React).
+import type { TkService } from '../core/service.js';
+import type { VmView } from '../core/model.js';
+import { toTkError } from '../core/errors.js';
+import type { DashboardConfig } from './config.js';
+import type { AgentStatus, Store } from './store.js';
+import { isBusy } from './store.js';
+
+export interface Closable {
+  close(): Promise<void> | void;
+}
+
+/** The I/O the live layer needs; run-dashboard passes the real adapters, tests may pass others. */
+export interface LiveDeps {
+  watchWorktree(root: string, onChange: () => void, opts: { debounceMs: number }): Closable;
+  /** `file` is '' when a watched directory appears. */
+  watchDirs(onFile: (dir: string, file: string) => void): Closable & { set(dirs: readonly string[]): void };
+  tailLog(path: string, h: { onReset(lines: string[], truncated: boolean): void; onAppend(lines: string[]): void }): { close(): void };
+  readAgentStatus(path: string): Promise<AgentStatus | null>;
+  agentStatusPath(name: string): string;
+  freeDiskGb(): Promise<number | null>;
+}
+
+export interface Live {
+  /** Poll soon (after an action), without overlapping a running poll. */
+  poke(): void;
+  /** Refresh one VM's worktree changes now. */
+  refreshChanges(name: string): void;
+  stop(): Promise<void>;
+}
+
+const dirOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
+
+export function startLive(service: TkService, store: Store, config: DashboardConfig, deps: LiveDeps): Live {
+  let stopped = false;
+  let pollTimer: NodeJS.Timeout | null = null;
+  let inflight = false;
+  let pokeWanted = false;
+  const worktreeWatchers = new Map<string, { path: string; w: Closable }>();
+  const changesInflight = new Set<string>();
+  const changesAgain = new Set<string>();
+  const statusDirs = new Map<string, string>(); // dir -> vm
+  const detailsAsked = new Set<string>();
+  let tail: { vm: string; close(): void } | null = null;
+
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    if (pollTimer) clearTimeout(pollTimer);
+    pollTimer = setTimeout(() => void poll(), ms);
+  };
+
+  const nextInterval = () => (isBusy(store.getState()) ? config.pollActiveMs : config.pollIdleMs);
+
+  async function poll(): Promise<void> {
+    pollTimer = null;
+    if (stopped) return;
+    if (inflight) {
+      pokeWanted = true;
+      return;
+    }
+    inflight = true;
+    const timeout = setTimeout(() => {
+      store.dispatchBackground({
+        type: 'pollWarning',
+        message: `tart has not answered for ${Math.round(config.pollTimeoutMs / 1000)} s; the board shows the last known state and retries when it answers.`,
+      });
+    }, config.pollTimeoutMs);
+    try {
+      const vms = await service.list();
+      if (stopped) return;
+      store.dispatch({ type: 'listLoaded', vms }); // immediate: the first one is the first full frame
+      void afterList(vms);
+    } catch (e) {
+      if (!stopped) {
+        const err = toTkError(e);
+        store.dispatchBackground({ type: 'pollWarning', message: `Listing VMs failed: ${err.message}${err.hint ? ` (${err.hint})` : ''}. Retrying.` });
+      }
+    } finally {
+      clearTimeout(timeout);
+      inflight = false;
+      if (pokeWanted) {
+        pokeWanted = false;
+        schedule(0);
+      } else {
+        schedule(nextInterval());
+      }
+    }
+  }
+
+  async function afterList(vms: readonly VmView[]): Promise<void> {
+    syncWatchers(vms);
+    syncAgentStatus(vms);
+    const sel = store.getState().selected;
+    if (sel) refreshChanges(sel); // catches commits made in the guest (the watchers ignore .git)
+    store.dispatchBackground({ type: 'hostDisk', freeGb: await deps.freeDiskGb().catch(() => null) });
+  }
+
+  function refreshChanges(name: string): void {
+    if (stopped) return;
+    if (changesInflight.has(name)) {
+      changesAgain.add(name);
+      return;
+    }
+    changesInflight.add(name);
+    service
+      .changes(name)
+      .then(
+        (c) => store.dispatchBackground({ type: 'changes', name, changes: c }),
+        () => store.dispatchBackground({ type: 'changes', name, changes: null }),
+      )
+      .finally(() => {
+        changesInflight.delete(name);
+        if (changesAgain.delete(name)) refreshChanges(name);
+      });
+  }
+
+  function syncWatchers(vms: readonly VmView[]): void {
+    const want = new Map<string, string>();
+    for (const v of vms) if (v.worktree) want.set(v.name, v.worktree);
+    for (const [name, cur] of worktreeWatchers) {
+      if (want.get(name) !== cur.path) {
+        void cur.w.close();
+        worktreeWatchers.delete(name);
+      }
+    }
+    const fresh: string[] = [];
+    for (const [name, path] of want) {
+      if (worktreeWatchers.has(name)) continue;
+      try {
+        worktreeWatchers.set(name, { path, w: deps.watchWorktree(path, () => refreshChanges(name), { debounceMs: config.changesDebounceMs }) });
+        fresh.push(name);
+      } catch {
+        // Worktree gone: the row shows "-" for changes.
+      }
+    }
+    // First look at newly seen worktrees, a few at a time so 100 VMs do not fork 100 gits at once.
+    void (async () => {
+      for (let i = 0; i < fresh.length && !stopped; i += 4) {
+        await Promise.all(
+          fresh.slice(i, i + 4).map((n) =>
+            service.changes(n).then(
+              (c) => store.dispatchBackground({ type: 'changes', name: n, changes: c }),
+              () => store.dispatchBackground({ type: 'changes', name: n, changes: null }),
+            ),
+          ),
+        );
+      }
+    })();
+  }
+
+  const statusWatcher = deps.watchDirs((dir, file) => {
+    if (file !== 'agent.json' && file !== '') return;
+    const vm = statusDirs.get(dir);
+    if (vm) void readStatus(vm);
+  });
+
+  async function readStatus(vm: string): Promise<void> {
+    const status = await deps.readAgentStatus(deps.agentStatusPath(vm));
+    if (!stopped) store.dispatchBackground({ type: 'agent', name: vm, status });
+  }
+
+  function syncAgentStatus(vms: readonly VmView[]): void {
+    const before = new Set(statusDirs.values());
+    statusDirs.clear();
+    for (const v of vms) statusDirs.set(dirOf(deps.agentStatusPath(v.name)), v.name);
+    statusWatcher.set([...statusDirs.keys()]);
+    // The watcher gives latency; this re-read on every poll is the backstop for events it can miss
+    // (a file written while its directory was being added). Unchanged statuses do not re-render.
+    for (const v of vms) if (!before.has(v.name) || v.status === 'running') void readStatus(v.name);
+  }
+
+  // Selected VM: details once (cached), the log tail while the log pane is open.
+  let lastSel: string | null = null;
+  let lastPane = false;
+  const unsub = store.subscribe(() => {
+    const s = store.getState();
+    if (s.selected === lastSel && s.logPane === lastPane) return;
+    lastSel = s.selected;
+    lastPane = s.logPane;
+    if (s.selected && !detailsAsked.has(s.selected) && service.details) {
+      const name = s.selected;
+      detailsAsked.add(name);
+      service.details(name).then(
+        (d) => store.dispatchBackground({ type: 'details', name, details: d }),
+        () => store.dispatchBackground({ type: 'details', name, details: null }),
+      );
+    }
+    if (s.selected) refreshChanges(s.selected);
+    const wantTail = s.logPane ? s.selected : null;
+    if (tail?.vm !== wantTail) {
+      tail?.close();
+      tail = null;
+      if (wantTail) {
+        const vm = wantTail;
+        const t = deps.tailLog(service.logPath(vm), {
+          onReset: (lines, truncated) => store.dispatchBackground({ type: 'logReset', vm, lines, truncated }),
+          onAppend: (lines) => store.dispatchBackground({ type: 'logAppend', vm, lines }),
+        });
+        tail = { vm, close: () => t.close() };
+      } else {
+        store.dispatchBackground({ type: 'logReset', vm: null, lines: [], truncated: false });
+      }
+    }
+  });
+
+  schedule(0);
+
+  return {
+    poke() {
+      if (inflight) pokeWanted = true;
+      else schedule(0);
+    },
+    refreshChanges,
+    async stop() {
+      stopped = true;
+      unsub();
+      if (pollTimer) clearTimeout(pollTimer);
+      tail?.close();
+      await Promise.all([...worktreeWatchers.values()].map((w) => w.w.close()));
+      await statusWatcher.close();
+    },
+  };
+}

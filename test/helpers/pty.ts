@@ -1,0 +1,115 @@
+// Runs a program in a real pseudo-terminal (node-pty) and keeps an exact screen model of it
+// (@xterm/headless): tests wait for text, type keys, and check alternate-screen and tty modes.
+// Reusable for any TUI test (the dashboard on the fake service or on tart-sim).
+import pty from 'node-pty';
+import xterm from '@xterm/headless';
+
+const { Terminal } = xterm;
+
+export const KEYS = {
+  up: '\x1b[A',
+  down: '\x1b[B',
+  right: '\x1b[C',
+  left: '\x1b[D',
+  enter: '\r',
+  escape: '\x1b',
+  tab: '\t',
+  backspace: '\x7f',
+  pageUp: '\x1b[5~',
+  pageDown: '\x1b[6~',
+  home: '\x1b[H',
+  end: '\x1b[F',
+  ctrlC: '\x03',
+} as const;
+
+export interface PtyOptions {
+  cols?: number;
+  rows?: number;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+export interface PtySession {
+  readonly pid: number;
+  /** Raw bytes received so far. */
+  output(): string;
+  /** The visible screen, one string per row (trailing spaces trimmed). */
+  screen(): Promise<string[]>;
+  screenText(): Promise<string>;
+  /** 'alternate' while a full-screen app owns the terminal. */
+  buffer(): Promise<'normal' | 'alternate'>;
+  write(data: string): void;
+  resize(cols: number, rows: number): void;
+  /** Polls the screen until `pred` holds; throws with the last screen after `timeoutMs`. */
+  waitFor(pred: string | RegExp | ((screen: string) => boolean), timeoutMs?: number): Promise<string>;
+  /** Resolves with the exit code when the program ends. */
+  exited(): Promise<number>;
+  isExited(): boolean;
+  kill(signal?: string): void;
+}
+
+export function spawnPty(file: string, args: string[], opts: PtyOptions = {}): PtySession {
+  const cols = opts.cols ?? 120;
+  const rows = opts.rows ?? 32;
+  const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
+  // CI=true makes Ink stop repainting; TERM must be a real terminal type.
+  const env = { ...process.env, CI: 'false', TERM: 'xterm-256color', FORCE_COLOR: '0', ...opts.env } as Record<string, string>;
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  delete env['VITEST'];
+  delete env['VITEST_WORKER_ID'];
+  const p = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd ?? process.cwd(), env });
+  let raw = '';
+  let exitCode: number | null = null;
+  const exitP = new Promise<number>((resolve) => {
+    p.onExit(({ exitCode: c }) => {
+      exitCode = c;
+      resolve(c);
+    });
+  });
+  p.onData((d) => {
+    raw += d;
+    term.write(d);
+  });
+  const flush = () => new Promise<void>((r) => term.write('', r));
+  const screen = async () => {
+    await flush();
+    const b = term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < term.rows; i++) out.push(b.getLine(b.viewportY + i)?.translateToString(true) ?? '');
+    return out;
+  };
+  const session: PtySession = {
+    pid: p.pid,
+    output: () => raw,
+    screen,
+    screenText: async () => (await screen()).join('\n'),
+    buffer: async () => {
+      await flush();
+      return term.buffer.active.type === 'alternate' ? 'alternate' : 'normal';
+    },
+    write: (d) => p.write(d),
+    resize: (c, r) => {
+      p.resize(c, r);
+      term.resize(c, r);
+    },
+    async waitFor(pred, timeoutMs = 10_000) {
+      const test =
+        typeof pred === 'string' ? (s: string) => s.includes(pred) : pred instanceof RegExp ? (s: string) => pred.test(s) : pred;
+      const deadline = Date.now() + timeoutMs;
+      let last = '';
+      for (;;) {
+        last = (await screen()).join('\n');
+        if (test(last)) return last;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${String(pred)}; screen was:\n${last}`);
+        if (exitCode !== null) throw new Error(`program exited (${exitCode}) while waiting for ${String(pred)}; screen was:\n${last}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    exited: () => exitP,
+    isExited: () => exitCode !== null,
+    kill: (sig = 'SIGTERM') => {
+      if (exitCode === null) p.kill(sig);
+    },
+  };
+  return session;
+}
