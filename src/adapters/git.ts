@@ -102,8 +102,6 @@ export function driverOverrides(names: readonly string[]): Array<[string, string
 export class HardenedGit {
   private readonly git: string;
   private readonly env: NodeJS.ProcessEnv;
-  /** Per-directory driver overrides (config is re-read per adapter instance, i.e. per command). */
-  private readonly drivers = new Map<string, Promise<Array<[string, string]>>>();
 
   constructor(opts: HardenedGitOptions = {}) {
     this.git = opts.git ?? 'git';
@@ -133,15 +131,14 @@ export class HardenedGit {
     });
   }
 
-  private driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
-    let p = this.drivers.get(cwd);
-    if (!p) {
-      p = this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES).then((r) =>
-        r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [],
-      );
-      this.drivers.set(cwd, p);
-    }
-    return p;
+  /**
+   * Driver overrides for `cwd`, re-read before every git call: the guest can add a driver to
+   * .git/config at any time, and one adapter lives as long as the dashboard or the MCP server
+   * (caching them let a driver planted after the first call run on the host).
+   */
+  private async driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
+    const r = await this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES);
+    return r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [];
   }
 
   /** Runs git with every override; never throws for a non-zero exit (see `code`). */
