@@ -7,7 +7,7 @@
 // - passes argv only (no shell), `--end-of-options` before revisions, `--` before paths,
 // - never fetches or pushes (protocol.allow=never).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TkError } from '../core/errors.js';
 import type { WorktreeChanges } from '../core/model.js';
@@ -224,12 +224,56 @@ export class GitCli implements GitPort {
     return r.code === 0;
   }
 
+  /**
+   * The real path of a listed worktree, after checking it is one: `git worktree list` takes a
+   * linked worktree's path from .git/worktrees/<id>/gitdir, which the guest can write, so a
+   * planted entry could name any host directory (which spawn would then mount into a VM). A
+   * genuine linked worktree has its own `.git` file (a regular file, not a symlink) pointing back
+   * into this repository's .git/worktrees; the guest cannot create that file outside the shares.
+   */
+  private async genuineWorktree(mainRoot: string, w: WorktreeEntry): Promise<string> {
+    const refuse = (why: string) =>
+      new TkError('git', `The worktree git lists for branch ${JSON.stringify(w.branch)} at ${w.path} is not a genuine worktree of ${mainRoot}: ${why}.`, {
+        hint: `Its metadata in ${join(mainRoot, '.git', 'worktrees')} may have been altered (the VMs can write .git). Inspect it, then run: git -C ${JSON.stringify(mainRoot)} worktree prune`,
+      });
+    const common = (await this.git.ok(mainRoot, ['rev-parse', '--path-format=absolute', '--git-common-dir'], 'git rev-parse failed')).trim();
+    let realCommon: string;
+    let realPath: string;
+    try {
+      realCommon = realpathSync(common);
+      realPath = realpathSync(w.path);
+    } catch {
+      throw refuse('the directory does not exist');
+    }
+    if (w.isMain) {
+      if (basename(realCommon) !== '.git' || realPath !== dirname(realCommon)) throw refuse('it is not the directory that holds .git');
+      return realPath;
+    }
+    const dotgit = join(realPath, '.git');
+    let st;
+    try {
+      st = lstatSync(dotgit);
+    } catch {
+      throw refuse('it has no .git file');
+    }
+    if (!st.isFile()) throw refuse('its .git is not a regular file');
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
+    let target: string | null = null;
+    try {
+      target = m?.[1] ? realpathSync(resolve(realPath, m[1])) : null;
+    } catch {
+      target = null;
+    }
+    if (!target || dirname(target) !== join(realCommon, 'worktrees')) throw refuse('its .git file does not point back into this repository');
+    return realPath;
+  }
+
   async ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string | null }): Promise<EnsuredWorktree> {
     const { mainRoot, repoName, branch } = opts;
     await this.validBranch(mainRoot, branch);
     const list = await this.listWorktrees(mainRoot);
     const existing = list.find((w) => w.branch === branch);
-    if (existing) return { path: existing.path, created: false, branchCreated: false };
+    if (existing) return { path: await this.genuineWorktree(mainRoot, existing), created: false, branchCreated: false };
 
     const base = opts.worktreeDir ? resolve(mainRoot, opts.worktreeDir) : dirname(mainRoot);
     const target = join(base, worktreeDirName(repoName, branch));
