@@ -2,12 +2,13 @@
 // trust store for repository files. Finds the repository by walking up from cwd (no git process:
 // `tk list` stays fast); the main repository is found through a linked worktree's `.git` file.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { resolveConfig, type Config, type ConfigLayer, type LayerKind, type ResolvedConfig } from '../core/config.js';
 import { TkError } from '../core/errors.js';
 import { DEFAULT_ALLOW, resolveProxyConfig, type ProxyConfig } from '../proxy/config.js';
 import { tachikomaDir, tkPaths, type TkPaths } from './paths.js';
 import { importTachikoma, writeFileAtomic } from './state-store.js';
+import { checkWorktreeLink } from './worktree-link.js';
 
 export const REPO_FILE = '.tachikoma.toml';
 export const LOCAL_FILE = '.tachikoma.local.toml';
@@ -32,18 +33,10 @@ export function findRepoRoots(cwd: string): RepoRoots | null {
     }
     if (st?.isDirectory()) return { worktreeRoot: dir, mainRoot: dir };
     if (st?.isFile()) {
-      const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
-      let mainRoot = dir;
-      if (m) {
-        const gitdir = resolve(dir, m[1] as string);
-        try {
-          const common = resolve(gitdir, readFileSync(join(gitdir, 'commondir'), 'utf8').trim());
-          mainRoot = basename(common) === '.git' ? dirname(common) : common;
-        } catch {
-          /* a submodule or unusual layout: its own root */
-        }
-      }
-      return { worktreeRoot: dir, mainRoot };
+      // The .git file is guest-writable: take its repository only when linked both ways; else
+      // the checkout is its own trust key (nothing trusted), never another repository's.
+      const link = checkWorktreeLink(dir);
+      return { worktreeRoot: dir, mainRoot: link.kind === 'refused' ? dir : link.mainRoot };
     }
     const up = dirname(dir);
     if (up === dir) return null;

@@ -13,6 +13,7 @@ import { TkError } from '../core/errors.js';
 import type { WorktreeChanges } from '../core/model.js';
 import { worktreeDirName } from '../core/naming.js';
 import type { EnsuredWorktree, GitPort, RepoInfo, WorktreeEntry } from '../ports/git.js';
+import { checkWorktreeLink } from './worktree-link.js';
 
 /** Config that names programs, overridden on every call. */
 const BASE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
@@ -189,7 +190,18 @@ export class GitCli implements GitPort {
     }
     const [top, common] = r.stdout.replace(/\n$/, '').split('\n') as [string, string | undefined];
     if (!top || !common) throw new TkError('git', `git rev-parse gave unexpected output in ${cwd}`);
-    const mainRoot = basename(common) === '.git' ? dirname(common) : top;
+    // rev-parse follows the worktree's .git file, which the guest can rewrite: verify the link
+    // both ways before taking its repository as "this repo" (src/adapters/worktree-link.ts).
+    const link = checkWorktreeLink(top);
+    if (link.kind === 'refused') {
+      throw new TkError('git', `${top} is not a genuine checkout of a repository tk can use: ${link.reason}.`, {
+        hint: 'Its .git file may have been altered (VMs can write their worktree). Run tk from the main checkout, or repair the link with: git worktree repair',
+      });
+    }
+    if (realpathSync(common) !== link.commonDir) {
+      throw new TkError('git', `git and the worktree's .git file disagree about the repository of ${top}.`, { hint: 'Run tk from the main checkout, or repair the link with: git worktree repair' });
+    }
+    const mainRoot = link.mainRoot;
     const head = await this.git.run(cwd, ['symbolic-ref', '-q', 'HEAD']);
     const ref = head.code === 0 ? head.stdout.replace(/\n$/, '') : '';
     const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
