@@ -48,7 +48,17 @@ export interface GitRunResult {
   code: number;
 }
 
+/** Default limit for one host git call (worktree add gets WORKTREE_ADD_TIMEOUT_MS). */
+export const GIT_TIMEOUT_MS = 60_000;
+export const WORKTREE_ADD_TIMEOUT_MS = 15 * 60_000;
+
 export interface HardenedGitOptions {
+  /**
+   * Kill a git call after this many ms. The guest can make host git block forever (e.g. an
+   * `include.path` naming a FIFO it created in the shared worktree); a dashboard or a spawn must
+   * get an error instead of hanging.
+   */
+  timeoutMs?: number;
   /** git binary (tests). */
   git?: string;
   env?: NodeJS.ProcessEnv;
@@ -103,19 +113,30 @@ export function driverOverrides(names: readonly string[]): Array<[string, string
 export class HardenedGit {
   private readonly git: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly timeoutMs: number;
 
   constructor(opts: HardenedGitOptions = {}) {
     this.git = opts.git ?? 'git';
     this.env = baseEnv(opts.env ?? process.env);
+    this.timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
   }
 
-  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>): Promise<GitRunResult> {
+  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>, timeoutMs = this.timeoutMs): Promise<GitRunResult> {
     return new Promise((resolveP, reject) => {
       execFile(
         this.git,
         ['--no-pager', ...args],
-        { cwd, env: withOverrides(this.env, overrides), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+        { cwd, env: withOverrides(this.env, overrides), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' },
         (err, stdout, stderr) => {
+          if (err && (err as { killed?: boolean }).killed) {
+            reject(
+              new TkError('git', `git ${args[0] ?? ''} in ${cwd} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`, {
+                hint: `Something in the repository's git configuration may block git (the VMs can write .git; e.g. an include of a FIFO). Inspect: git -C ${JSON.stringify(cwd)} config --list --show-origin`,
+                cause: err,
+              }),
+            );
+            return;
+          }
           if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
             const e = err as NodeJS.ErrnoException;
             if (e.code === 'ENOENT' && !existsSync(cwd)) {
@@ -143,9 +164,9 @@ export class HardenedGit {
   }
 
   /** Runs git with every override; never throws for a non-zero exit (see `code`). */
-  async run(cwd: string, args: readonly string[]): Promise<GitRunResult> {
+  async run(cwd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<GitRunResult> {
     const drivers = await this.driverOverridesFor(cwd);
-    return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers]);
+    return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers], opts.timeoutMs);
   }
 
   /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */
@@ -305,7 +326,7 @@ export class GitCli implements GitPort {
       await this.git.ok(mainRoot, ['branch', '--end-of-options', branch, 'HEAD'], `Could not create branch ${JSON.stringify(branch)} from HEAD`);
       branchCreated = true;
     }
-    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch]);
+    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch], { timeoutMs: WORKTREE_ADD_TIMEOUT_MS });
     if (r.code !== 0) {
       if (branchCreated) await this.git.run(mainRoot, ['branch', '-D', '--end-of-options', branch]);
       throw new TkError('git', `git worktree add failed for ${JSON.stringify(branch)} at ${target}: ${r.stderr.trim()}`, {
