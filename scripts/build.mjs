@@ -8,9 +8,12 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
 
-// CommonJS dependencies (ssh2) call require() for Node built-ins; give the ESM bundle one.
+// CommonJS dependencies (ssh2) call require() for Node built-ins and read __dirname/__filename at
+// load time (ssh2's poly1305 wasm loader); give every ESM chunk those.
 const banner = {
-  js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);",
+  js:
+    "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" +
+    " const __filename = decodeURIComponent(new URL(import.meta.url).pathname); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
 };
 
 async function exists(p) {

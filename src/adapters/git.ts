@@ -153,25 +153,26 @@ export class HardenedGit {
     });
   }
 
-  /**
-   * Driver overrides for `cwd`, re-read before every git call: the guest can add a driver to
-   * .git/config at any time, and one adapter lives as long as the dashboard or the MCP server
-   * (caching them let a driver planted after the first call run on the host).
-   */
+  /** Driver overrides for `cwd`, read afresh each time (never cached: test/adapters/git-late-plant.test.ts). */
   private async driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
     const r = await this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES);
     return r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [];
   }
 
-  /** Runs git with every override; never throws for a non-zero exit (see `code`). */
-  async run(cwd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<GitRunResult> {
-    const drivers = await this.driverOverridesFor(cwd);
+  /**
+   * Runs git with every override; never throws for a non-zero exit (see `code`).
+   * `contentFilters`: the command reads or writes worktree content (status, worktree add/remove),
+   * so the repository's filter/diff/merge drivers are read afresh (never cached: the guest may
+   * add one at any time) and neutralised for this call. `timeoutMs` overrides the call's limit.
+   */
+  async run(cwd: string, args: readonly string[], opts: { contentFilters?: boolean; timeoutMs?: number } = {}): Promise<GitRunResult> {
+    const drivers = opts.contentFilters ? await this.driverOverridesFor(cwd) : [];
     return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers], opts.timeoutMs);
   }
 
   /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */
-  async ok(cwd: string, args: readonly string[], what: string): Promise<string> {
-    const r = await this.run(cwd, args);
+  async ok(cwd: string, args: readonly string[], what: string, opts: { contentFilters?: boolean } = {}): Promise<string> {
+    const r = await this.run(cwd, args, opts);
     if (r.code !== 0) throw new TkError('git', `${what}: ${r.stderr.trim() || `git exited with code ${r.code}`}`);
     return r.stdout;
   }
@@ -326,7 +327,7 @@ export class GitCli implements GitPort {
       await this.git.ok(mainRoot, ['branch', '--end-of-options', branch, 'HEAD'], `Could not create branch ${JSON.stringify(branch)} from HEAD`);
       branchCreated = true;
     }
-    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch], { timeoutMs: WORKTREE_ADD_TIMEOUT_MS });
+    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch], { contentFilters: true, timeoutMs: WORKTREE_ADD_TIMEOUT_MS });
     if (r.code !== 0) {
       if (branchCreated) await this.git.run(mainRoot, ['branch', '-D', '--end-of-options', branch]);
       throw new TkError('git', `git worktree add failed for ${JSON.stringify(branch)} at ${target}: ${r.stderr.trim()}`, {
@@ -348,7 +349,7 @@ export class GitCli implements GitPort {
     if (!entry) throw new TkError('git', `${path} is not a worktree of ${mainRoot}.`);
     if (entry.isMain) throw new TkError('git', `${path} is the main checkout; tk never removes it.`);
     const args = ['worktree', 'remove', ...(opts.force ? ['--force', '--force'] : []), '--end-of-options', path];
-    await this.git.ok(mainRoot, args, `git worktree remove failed for ${path}`);
+    await this.git.ok(mainRoot, args, `git worktree remove failed for ${path}`, { contentFilters: true });
   }
 
   async changes(worktree: string): Promise<WorktreeChanges> {
@@ -356,6 +357,7 @@ export class GitCli implements GitPort {
       worktree,
       ['status', '--porcelain=v2', '--branch', '-z', '--ignore-submodules=all', '--untracked-files=normal', '--no-renames'],
       `git status failed in ${worktree}`,
+      { contentFilters: true },
     );
     let changed = 0;
     let ahead = 0;

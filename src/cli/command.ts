@@ -101,8 +101,8 @@ export interface CommandContext {
   /** Progress reporter: spinner with phase and elapsed time on a TTY, plain lines otherwise, nothing with -q. */
   progress(): Progress;
   /**
-   * Runs `fn` while the terminal belongs to a child (interactive ssh): tk ignores SIGINT/SIGTERM
-   * meanwhile (the child gets them from the terminal) and does not abort `signal`.
+   * Runs `fn` while the terminal belongs to a child (interactive ssh): tk ignores SIGINT meanwhile
+   * (the child gets Ctrl-C from the terminal); SIGTERM still aborts `signal` (stop the child then).
    */
   withTerminal<T>(fn: () => Promise<T>): Promise<T>;
 }

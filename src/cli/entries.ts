@@ -13,7 +13,10 @@ export interface CreatedService {
 export type CreateService = (opts: { cwd: string; env?: NodeJS.ProcessEnv; log?: (line: string) => void }) => Promise<CreatedService>;
 export type RunDashboard = (service: TkService, opts: { cwd: string; config: unknown }) => Promise<number>;
 export type DashboardConfigFrom = (raw: unknown) => unknown;
-export type RunMcpServer = (service: TkService, opts: { version: string; cwd: string }) => Promise<number>;
+export type RunMcpServer = (
+  service: TkService,
+  opts: { version: string; cwd: string; stdin?: NodeJS.ReadableStream; stdout?: NodeJS.WritableStream; stderr?: NodeJS.WritableStream },
+) => Promise<number>;
 
 async function load<T>(what: string, importer: () => Promise<unknown>, exportName: string): Promise<T> {
   let mod: Record<string, unknown>;

@@ -124,7 +124,8 @@ export async function main(opts: MainOptions): Promise<number> {
       return configP;
     },
     service() {
-      serviceP ??= loadCreateService().then(async (createService) => {
+      // Config first: its notices (the one-time import) and warnings are printed once, here.
+      serviceP ??= Promise.all([loadCreateService(), ctx.config()]).then(async ([createService]) => {
         const r = await createService({ cwd: opts.cwd, env: opts.env, log: (l) => out.debug(l) });
         r.warnings.forEach(warnOnce);
         return { service: r.service, config: r.config };
@@ -209,8 +210,9 @@ async function run(): Promise<void> {
   const ac = new AbortController();
   let held = false;
   let interrupts = 0;
-  const onSignal = () => {
-    if (held) return;
+  const onSignal = (sig: NodeJS.Signals) => {
+    // Ctrl-C while ssh owns the terminal belongs to the remote shell.
+    if (held && sig === 'SIGINT') return;
     interrupts++;
     if (interrupts === 1) ac.abort();
     else process.exit(130);

@@ -173,6 +173,15 @@ describe('GitCli', () => {
     expect(before).toEqual([]);
     expect(readdirSync(markers)).toEqual([]);
 
+    // A driver planted after tk's first call is neutralised too (driver config is never cached).
+    const late = planter(markers, tempDir())('late-clean');
+    git(root, 'config', 'filter.late.clean', late);
+    writeFileSync(join(root, '.git', 'info', 'attributes'), '*.md filter=late\n');
+    appendFileSync(join(root, 'README.md'), 'more\n');
+    utimesSync(join(root, 'README.md'), new Date(), new Date(Date.now() + 5000));
+    await g.changes(root);
+    expect(readdirSync(markers)).toEqual([]);
+
     // The plants are live: plain git runs them (so this test can fail).
     git(root, 'status', '--porcelain');
     expect(readdirSync(markers).length).toBeGreaterThan(0);

@@ -1,32 +1,17 @@
 // The built executable: one JSON document on stdout, exit codes, signals.
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../helpers/git-repo.js';
+import { buildTk } from './build-tk.js';
 import { RECORDED_TART } from './helpers.js';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 let entry = '';
 
 beforeAll(async () => {
-  const out = tempDir('tk-cli-build-');
-  await build({
-    entryPoints: { tk: join(root, 'src/cli/main.ts') },
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'error',
-    chunkNames: 'chunks/[name]-[hash]',
-    external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
-    banner: { js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" },
-  });
-  entry = join(out, 'tk.js');
+  entry = await buildTk();
 }, 60_000);
 
 function env(home: string, tart = RECORDED_TART) {
@@ -64,6 +49,25 @@ describe('bin: tk', () => {
     const u = spawnSync(process.execPath, [entry, 'list', '--bogus', '--json'], { env: env(home), encoding: 'utf8' });
     expect(u.status).toBe(2);
     expect(JSON.parse(u.stdout)).toMatchObject({ success: false, code: 'usage' });
+  });
+
+  it('list --json loads no ink/react/ssh2/undici/zod/smol-toml code (without a config file)', () => {
+    const home = tempDir();
+    const hook = join(home, 'hook.mjs');
+    const log = join(home, 'loaded.txt');
+    writeFileSync(
+      hook,
+      `import { registerHooks } from 'node:module';\nimport { appendFileSync } from 'node:fs';\n` +
+        `registerHooks({ load(url, ctx, next) { if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, url + '\\n'); return next(url, ctx); } });\n`,
+    );
+    const r = spawnSync(process.execPath, ['--import', hook, entry, 'list', '--json'], { env: env(home), encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const files = readFileSync(log, 'utf8').trim().split('\n').map((u) => fileURLToPath(u));
+    expect(files.length).toBeGreaterThan(1);
+    const heavy = /node_modules\/(ink|react|react-reconciler|yoga-layout|ssh2|undici|zod|smol-toml|execa|chokidar)\//;
+    for (const f of files) expect(readFileSync(f, 'utf8'), f).not.toMatch(heavy);
+    // The same check sees the dashboard's chunk when it is loaded on purpose (so it can fail).
+    expect(files.some((f) => /run-dashboard/.test(f))).toBe(false);
   });
 
   it('SIGINT while tart is slow: exit 130, one JSON error document', async () => {

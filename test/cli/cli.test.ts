@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ const existing = COMMANDS.filter((c) => existsSync(fileURLToPath(new URL(`../../
 describe('tk CLI', () => {
   it('-h works on every command (and aliases), exit 0, no JSON mixing', async () => {
     const w = world();
-    expect(existing.map((c) => c.name)).toEqual(expect.arrayContaining(['list', 'status', 'cd', 'logs', 'config', 'proxy', 'mcp']));
+    expect(existing.map((c) => c.name)).toEqual(COMMANDS.map((c) => c.name)); // every command has its module
     for (const c of existing) {
       for (const word of [c.name, ...c.aliases]) {
         const r = await tk([word, '-h'], w);
@@ -152,6 +152,9 @@ describe('tk CLI', () => {
     await new Promise((r) => setTimeout(r, 150));
     appendFileSync(log, 'ial\n@@tk phase=ssh event=end result=failed ms=3 msg=no route\n');
     await new Promise((r) => setTimeout(r, 1300));
+    // The log (and its directory) going away does not end or crash the follower.
+    rmSync(join(w.home, 'logs'), { recursive: true });
+    await new Promise((r) => setTimeout(r, 1100));
     ac.abort();
     const r = await p;
     expect(r.code).toBe(0);
@@ -181,6 +184,23 @@ describe('tk CLI', () => {
     const e = await tk(['config'], bad);
     expect(e.code).toBe(1);
     expect(e.stderr).toMatch(/config\.toml:1: vm_cpus must be between 1 and 256, got 0/);
+  });
+
+  it('config --edit (and config edit) runs $EDITOR on the global file, then checks it', async () => {
+    const w = world();
+    const editor = join(w.home, 'ed.sh');
+    writeFileSync(editor, '#!/bin/sh\nprintf "vm_cpus = 2\\n$TK_TEST_EXTRA" > "$1"\n');
+    chmodSync(editor, 0o755);
+    const ok = await tk(['config', '--edit', '--json'], { ...w, env: { ...w.env, EDITOR: editor } });
+    expect(ok.code).toBe(0);
+    expect(oneJson(ok.stdout)).toMatchObject({ success: true, data: { file: join(w.home, 'config.toml') } });
+    expect((oneJson((await tk(['config', '--json'], w)).stdout) as { data: { config: Record<string, unknown> } }).data.config['vm_cpus']).toBe(2);
+    const bad = await tk(['config', 'edit'], { ...w, env: { ...w.env, EDITOR: editor, TK_TEST_EXTRA: 'ssh_port = true' } });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/config\.toml:2: ssh_port must be an integer/);
+    const failed = await tk(['config', '--edit'], { ...w, env: { ...w.env, EDITOR: 'false' } });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/editor exited with code 1/);
   });
 
   it('proxy: dispatches to the proxy CLI with the config and --json', async () => {

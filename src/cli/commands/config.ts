@@ -5,7 +5,7 @@ import { LOCAL_FILE, REPO_FILE, loadConfig, setTrust } from '../../adapters/conf
 import { defineCommand } from '../command.js';
 import { usageError } from '../args.js';
 
-const USAGE = 'config [show|trust|untrust]';
+const USAGE = 'config [show|trust|untrust|edit] [--edit]';
 
 function human(v: unknown): string {
   if (v === null || v === undefined) return '-';
@@ -21,12 +21,28 @@ export default defineCommand({
     `trust: let ${REPO_FILE} and ${LOCAL_FILE} of this repository set every key (not only the\n` +
     `  repository-safe ones: ${[...REPO_SAFE_KEYS].join(', ')}).\n` +
     '  Trust is tied to the files\' current content: any edit revokes it.\n' +
-    'untrust: forget that trust.',
-  positionals: [{ name: 'ACTION', description: 'show | trust | untrust' }],
+    'untrust: forget that trust.\n' +
+    'edit (or --edit, as tachikoma): open the global config file in $VISUAL/$EDITOR (default vi),\n' +
+    '  then check it.',
+  positionals: [{ name: 'ACTION', description: 'show | trust | untrust | edit' }],
+  flags: { edit: { type: 'boolean', description: 'Open the global config file in your editor' } },
   examples: ['tk config', 'tk config trust', 'tk config --json | jq .data.config.base_image'],
   async run(ctx, args) {
-    const action = args.positionals[0] ?? 'show';
-    if (!['show', 'trust', 'untrust'].includes(action)) throw usageError(`Unknown config action ${JSON.stringify(action)}.`, USAGE);
+    const action = args.flags['edit'] ? 'edit' : (args.positionals[0] ?? 'show');
+    if (!['show', 'trust', 'untrust', 'edit'].includes(action)) throw usageError(`Unknown config action ${JSON.stringify(action)}.`, USAGE);
+    if (action === 'edit') {
+      const { tkPaths } = await import('../../adapters/paths.js');
+      const { mkdirSync } = await import('node:fs');
+      const { runEditor } = await import('../../adapters/editor.js');
+      const { configDir, configFile: file } = tkPaths(ctx.env);
+      mkdirSync(configDir, { recursive: true });
+      const code = await ctx.withTerminal(() => runEditor(file, ctx.env));
+      if (code !== 0) throw new TkError('config', `The editor exited with code ${code}; ${file} may not be saved.`);
+      // Check what was written (errors name the file, line and key).
+      await loadConfig({ cwd: ctx.cwd, env: ctx.env, noImport: true }).then((c) => c.warnings.forEach((w) => ctx.out.warn(w)));
+      ctx.out.success(`Saved ${file}`, { file });
+      return 0;
+    }
     const cfg = await ctx.config();
     if (action === 'show') {
       const config = Object.fromEntries(CONFIG_KEYS.map((k) => [k, cfg.config[k]]));

@@ -43,6 +43,11 @@ async function follow(ctx: CommandContext, path: string, start: number, render: 
     let watcher: FSWatcher | null = null;
     try {
       watcher = watch(dirname(path), { persistent: true }, () => pump());
+      // The directory may go away (tk destroy): the safety-net timer keeps polling.
+      watcher.on('error', () => {
+        watcher?.close();
+        watcher = null;
+      });
     } catch {
       watcher = null;
     }

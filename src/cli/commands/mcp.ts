@@ -10,6 +10,6 @@ export default defineCommand({
   examples: ['claude mcp add tk -- tk mcp'],
   async run(ctx) {
     const [runMcpServer, { service }] = await Promise.all([loadRunMcpServer(), ctx.service()]);
-    return runMcpServer(service, { version: ctx.version, cwd: ctx.cwd });
+    return runMcpServer(service, { version: ctx.version, cwd: ctx.cwd, stdin: ctx.io.stdin, stdout: ctx.io.stdout, stderr: ctx.io.stderr });
   },
 });
