@@ -11,8 +11,10 @@ import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TkError } from '../core/errors.js';
 import type { WorktreeChanges } from '../core/model.js';
-import { worktreeDirName } from '../core/naming.js';
+import { shortHash, worktreeDirName } from '../core/naming.js';
 import type { EnsuredWorktree, GitPort, RepoInfo, WorktreeEntry } from '../ports/git.js';
+import { acquireLock } from './file-lock.js';
+import { tkPaths } from './paths.js';
 import { checkWorktreeLink } from './worktree-link.js';
 
 /** Config that names programs, overridden on every call. */
@@ -62,6 +64,8 @@ export interface HardenedGitOptions {
   /** git binary (tests). */
   git?: string;
   env?: NodeJS.ProcessEnv;
+  /** Where worktree add/remove locks live (default `$TK_HOME/locks`, host-only: never in `.git`). */
+  lockDir?: string;
 }
 
 function baseEnv(src: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -199,8 +203,24 @@ function parseWorktrees(out: string): WorktreeEntry[] {
 
 export class GitCli implements GitPort {
   readonly git: HardenedGit;
+  private readonly lockDir: string;
   constructor(opts: HardenedGitOptions = {}) {
     this.git = new HardenedGit(opts);
+    this.lockDir = opts.lockDir ?? join(tkPaths(opts.env ?? process.env).home, 'locks');
+  }
+
+  /**
+   * Serialises worktree changes per repository across processes: concurrent `git worktree add`s
+   * race inside git ("failed to read .git/worktrees/<x>/commondir"), and two spawns of one branch
+   * must agree on one worktree.
+   */
+  private async withRepoLock<T>(mainRoot: string, fn: () => Promise<T>): Promise<T> {
+    const release = await acquireLock(join(this.lockDir, `worktree-${shortHash(mainRoot)}.lock`), { what: `worktrees of ${mainRoot}`, timeoutMs: 120_000 });
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
   }
 
   async repoInfo(cwd: string): Promise<RepoInfo> {
@@ -303,8 +323,12 @@ export class GitCli implements GitPort {
   }
 
   async ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string | null }): Promise<EnsuredWorktree> {
+    await this.validBranch(opts.mainRoot, opts.branch);
+    return this.withRepoLock(opts.mainRoot, () => this.ensureLocked(opts));
+  }
+
+  private async ensureLocked(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string | null }): Promise<EnsuredWorktree> {
     const { mainRoot, repoName, branch } = opts;
-    await this.validBranch(mainRoot, branch);
     const list = await this.listWorktrees(mainRoot);
     const existing = list.find((w) => w.branch === branch);
     if (existing) return { path: await this.genuineWorktree(mainRoot, existing), created: false, branchCreated: false };
@@ -344,6 +368,10 @@ export class GitCli implements GitPort {
   }
 
   async removeWorktree(mainRoot: string, path: string, opts: { force?: boolean } = {}): Promise<void> {
+    return this.withRepoLock(mainRoot, () => this.removeLocked(mainRoot, path, opts));
+  }
+
+  private async removeLocked(mainRoot: string, path: string, opts: { force?: boolean }): Promise<void> {
     const list = await this.listWorktrees(mainRoot);
     const entry = list.find((w) => resolve(w.path) === resolve(path));
     if (!entry) throw new TkError('git', `${path} is not a worktree of ${mainRoot}.`);

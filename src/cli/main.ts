@@ -174,6 +174,8 @@ export async function main(opts: MainOptions): Promise<number> {
 }
 
 async function runCommand(ctx: CommandContext, file: string, argv: string[], help: boolean): Promise<number> {
+  // Nearly every command reads the config: load its module while the command's module loads.
+  if (!help) void import('../adapters/config-loader.js').catch(() => undefined);
   const mod = await loadCommandModule(file);
   if (!isCommand(mod)) throw new TkError('io', `The ${file} command module is malformed.`);
   if (help || (mod.passthrough && (argv.includes('-h') || argv.includes('--help')))) {

@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync, appendFileSync, utimesSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GitCli } from '../../src/adapters/git.js';
 import { TkError } from '../../src/core/errors.js';
 import { git, makeRepo, tempDir } from '../helpers/git-repo.js';
@@ -59,6 +59,10 @@ function plantEverything(root: string): string {
 }
 
 describe('GitCli', () => {
+  beforeAll(() => {
+    process.env['TK_HOME'] = tempDir('tk-home-'); // worktree locks live there
+  });
+
   it('reports the main repo from a linked worktree, branch, and detached HEAD', async () => {
     const { parent, root } = makeRepo('app');
     git(root, 'worktree', 'add', '-q', '-b', 'feat/x', join(parent, 'wt'));
@@ -112,12 +116,16 @@ describe('GitCli', () => {
     expect(existsSync(join(root, '..', 'pwned'))).toBe(false);
   });
 
-  it('10 parallel ensureWorktree calls for different branches all succeed', async () => {
+  it('parallel ensureWorktree calls: 10 branches all succeed (git races inside worktree add), one branch gets one worktree', async () => {
     const { root } = makeRepo('app');
     const g = new GitCli();
     const res = await Promise.all(Array.from({ length: 10 }, (_, i) => g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: `par/${i}` })));
     expect(new Set(res.map((r) => r.path)).size).toBe(10);
     expect((await g.listWorktrees(root)).length).toBe(11);
+    // Two spawns of one new branch at once agree on one worktree.
+    const same = await Promise.all([0, 1, 2].map(() => new GitCli().ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'same' })));
+    expect(new Set(same.map((r) => r.path)).size).toBe(1);
+    expect(same.filter((r) => r.created)).toHaveLength(1);
   });
 
   it('changes, unpushed commits, refuses to remove the main checkout', async () => {
@@ -170,6 +178,8 @@ describe('GitCli', () => {
     const n = await g.ensureWorktree({ mainRoot: root, repoName: 'app', branch: 'newbranch' });
     await g.changes(w.path);
     await g.removeWorktree(root, n.path, { force: true });
+    // Without --force, git checks cleanliness with an internal `git status` child: still nothing runs.
+    await g.removeWorktree(root, w.path).catch(() => undefined);
     expect(before).toEqual([]);
     expect(readdirSync(markers)).toEqual([]);
 
