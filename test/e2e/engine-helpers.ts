@@ -1,7 +1,7 @@
 // End-to-end helpers: the built tk against tart-sim, in temp git repos with their own TK_HOME,
 // TART_HOME and lease database. Everything started is stopped in cleanup().
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { makeRepo, tempDir } from '../helpers/git-repo.js';
@@ -25,6 +25,8 @@ export interface E2eWorld {
   tk(args: string[], opts?: { cwd?: string; input?: string }): Promise<{ stdout: string; stderr: string; code: number }>;
   tkChild(args: string[]): ChildProcess;
   tart(args: string[]): string;
+  /** Ends OpenSSH ControlMaster processes left by `tk enter`; returns how many. */
+  closeMasters(): number;
   cleanup(): Promise<void>;
 }
 
@@ -69,7 +71,22 @@ export function e2eWorld(): E2eWorld {
     tart(args) {
       return execFileSync(TART, args, { env, encoding: 'utf8' });
     },
+    closeMasters() {
+      const dir = join(home, 'ssh', 'cm');
+      if (!existsSync(dir)) return 0;
+      let n = 0;
+      for (const f of readdirSync(dir)) {
+        try {
+          execFileSync('ssh', ['-o', `ControlPath=${join(dir, f)}`, '-O', 'exit', 'tk-e2e'], { stdio: 'ignore' });
+          n++;
+        } catch {
+          /* already gone */
+        }
+      }
+      return n;
+    },
     async cleanup() {
+      w.closeMasters();
       try {
         const vms = JSON.parse(w.tart(['list', '--format', 'json'])) as Array<{ Name: string; Running: boolean; Source: string }>;
         for (const v of vms) if (v.Source === 'local' && v.Running) w.tart(['stop', v.Name]);
@@ -77,6 +94,8 @@ export function e2eWorld(): E2eWorld {
         /* nothing to stop */
       }
       await w.tk(['proxy', 'stop']).catch(() => undefined);
+      rmSync(base, { recursive: true, force: true });
+      rmSync(parent, { recursive: true, force: true });
     },
   };
   return w;

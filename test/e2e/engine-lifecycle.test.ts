@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { branchSlug } from '../../src/core/naming.js';
 import { git } from '../helpers/git-repo.js';
-import { e2eWorld, ensureBuilt, type E2eWorld } from './engine-helpers.js';
+import { spawnPty } from '../helpers/pty.js';
+import { TK, e2eWorld, ensureBuilt, type E2eWorld } from './engine-helpers.js';
 
 beforeAll(() => ensureBuilt(), 120_000);
 
@@ -86,6 +87,33 @@ describe('tk against tart-sim', () => {
     expect(existsSync(pwn)).toBe(false);
     expect((await w.tk(['destroy', name, '--force'])).code).toBe(0);
   }, 120_000);
+});
+
+describe('enter', () => {
+  let w: E2eWorld;
+  beforeAll(() => {
+    w = e2eWorld();
+  });
+  afterAll(async () => {
+    await w.cleanup();
+  }, 60_000);
+
+  it('opens a login shell in the worktree over OpenSSH (TERM fallback, connection reuse, exit code kept)', async () => {
+    const s = await w.tk(['spawn', 'feat/enter', '--no-interactive', '--json']);
+    expect(s.code).toBe(0);
+    const { name } = JSON.parse(s.stdout).data as { name: string };
+    for (let i = 0; i < 2; i++) {
+      const t0 = Date.now();
+      const p = spawnPty(TK, ['enter', name], { env: { ...w.env, TERM: 'tk-no-such-term' }, cwd: w.root });
+      await p.waitFor(/\$ $/m, 20_000).catch(() => undefined);
+      p.write('echo "T=$TERM P=$(pwd) H=$(hostname) C=$TACHIKOMA"; exit 3\r');
+      await p.waitFor('H=feat-enter', 20_000);
+      expect(p.output()).toContain('T=xterm-256color P=/mnt/tachikoma/code H=feat-enter C=1');
+      expect(await p.exited()).toBe(3);
+      if (i === 1) expect(Date.now() - t0).toBeLessThan(15_000);
+    }
+    expect(w.closeMasters()).toBeGreaterThan(0);
+  }, 90_000);
 });
 
 describe('concurrency and interruption', () => {
