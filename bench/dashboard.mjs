@@ -119,10 +119,16 @@ async function measure(label, file, env, readyMarker, keyFor) {
   // Keystroke -> first frame bytes on the pty.
   const lat = [];
   for (let i = 0; i < KEYS; i++) {
+    // The frame is complete at the end of Ink's synchronized update (ESC[?2026l) when it uses one,
+    // otherwise at the first chunk written after the key.
     const got = new Promise((resolve) => {
-      onChunk = () => {
-        onChunk = null;
-        resolve(performance.now());
+      let acc = '';
+      onChunk = (d) => {
+        acc += d;
+        if (!acc.includes('\x1b[?2026h') || acc.includes('\x1b[?2026l')) {
+          onChunk = null;
+          resolve(performance.now());
+        }
       };
     });
     const t = performance.now();

@@ -58,6 +58,8 @@ function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
     case 'repo':
       return { text: vm.repo ?? '-', tone: vm.tracked ? 'normal' : 'dim' };
     case 'state':
+      // A spawn whose VM tk has not recorded yet (placeholder row named "spawn:<branch>").
+      if (vm.name.startsWith('spawn:')) return { text: 'creating', tone: 'busy' };
       return { text: vm.status, tone: stateTone(vm.status) };
     case 'agent':
       return agentCell(p.agent);

@@ -1,13 +1,14 @@
 // Loads the layered TOML config (global < repo .tachikoma.toml < .tachikoma.local.toml), with the
 // trust store for repository files. Finds the repository by walking up from cwd (no git process:
 // `tk list` stays fast); the main repository is found through a linked worktree's `.git` file.
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { resolveConfig, type Config, type ConfigLayer, type LayerKind, type ResolvedConfig } from '../core/config.js';
 import { TkError } from '../core/errors.js';
 import { DEFAULT_ALLOW, resolveProxyConfig, type ProxyConfig } from '../proxy/config.js';
 import { tachikomaDir, tkPaths, type TkPaths } from './paths.js';
 import { importTachikoma, writeFileAtomic } from './state-store.js';
+import { checkWorktreeLink } from './worktree-link.js';
 
 export const REPO_FILE = '.tachikoma.toml';
 export const LOCAL_FILE = '.tachikoma.local.toml';
@@ -32,18 +33,10 @@ export function findRepoRoots(cwd: string): RepoRoots | null {
     }
     if (st?.isDirectory()) return { worktreeRoot: dir, mainRoot: dir };
     if (st?.isFile()) {
-      const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
-      let mainRoot = dir;
-      if (m) {
-        const gitdir = resolve(dir, m[1] as string);
-        try {
-          const common = resolve(gitdir, readFileSync(join(gitdir, 'commondir'), 'utf8').trim());
-          mainRoot = basename(common) === '.git' ? dirname(common) : common;
-        } catch {
-          /* a submodule or unusual layout: its own root */
-        }
-      }
-      return { worktreeRoot: dir, mainRoot };
+      // The .git file is guest-writable: take its repository only when linked both ways; else
+      // the checkout is its own trust key (nothing trusted), never another repository's.
+      const link = checkWorktreeLink(dir);
+      return { worktreeRoot: dir, mainRoot: link.kind === 'refused' ? dir : link.mainRoot };
     }
     const up = dirname(dir);
     if (up === dir) return null;
@@ -58,6 +51,38 @@ function readMaybe(file: string): string | null {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw new TkError('config', `Cannot read ${file}: ${(e as Error).message}`, { cause: e });
+  }
+}
+
+export const MAX_REPO_CONFIG_BYTES = 1024 * 1024;
+
+/**
+ * A repository config file (.tachikoma.toml / .tachikoma.local.toml). The VMs can write the
+ * worktree, so the file may be a FIFO (reading would block tk forever), a device or a huge file,
+ * or a symlink to some host file. Only a regular file of sane size is read; anything else is
+ * ignored, with the reason in `problem`.
+ */
+export function readRepoFile(file: string): { text: string | null; problem?: string } {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { text: null };
+    return { text: null, problem: `${file} cannot be read (${(e as Error).message}); ignored.` };
+  }
+  if (!st.isFile()) return { text: null, problem: `${file} is not a regular file (${st.isSymbolicLink() ? 'a symlink' : 'a special file'}); tk ignores it. Replace it with a regular file.` };
+  if (st.size > MAX_REPO_CONFIG_BYTES) return { text: null, problem: `${file} is larger than ${MAX_REPO_CONFIG_BYTES} bytes; tk ignores it.` };
+  let fd: number | null = null;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    const fst = fstatSync(fd);
+    if (!fst.isFile() || fst.size > MAX_REPO_CONFIG_BYTES) return { text: null, problem: `${file} changed into something that is not a small regular file; tk ignores it.` };
+    return { text: readFileSync(fd, 'utf8') };
+  } catch (e) {
+    return { text: null, problem: `${file} cannot be read (${(e as Error).message}); ignored.` };
+  } finally {
+    if (fd !== null) closeSync(fd);
   }
 }
 
@@ -119,7 +144,7 @@ export async function repoConfigHash(worktreeRoot: string): Promise<string> {
   const { createHash } = await import('node:crypto');
   const h = createHash('sha256');
   for (const f of [REPO_FILE, LOCAL_FILE]) {
-    const t = readMaybe(join(worktreeRoot, f));
+    const t = readRepoFile(join(worktreeRoot, f)).text;
     h.update(`${f}\u0000${t === null ? '<absent>' : `${t.length}\u0000${t}`}\u0000`);
   }
   return h.digest('hex');
@@ -205,7 +230,8 @@ export async function loadConfig(opts: LoadConfigOptions): Promise<LoadedConfig>
     }
     for (const [kind, name] of [['repo', REPO_FILE], ['local', LOCAL_FILE]] as const) {
       const file = join(roots.worktreeRoot, name);
-      const text = readMaybe(file);
+      const { text, problem } = readRepoFile(file);
+      if (problem) warnings.push(problem);
       if (text === null) continue;
       layers.push(await parseLayer(kind, file, text, trust === 'trusted'));
       files.push(file);

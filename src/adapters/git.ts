@@ -7,7 +7,7 @@
 // - passes argv only (no shell), `--end-of-options` before revisions, `--` before paths,
 // - never fetches or pushes (protocol.allow=never).
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TkError } from '../core/errors.js';
 import type { WorktreeChanges } from '../core/model.js';
@@ -15,6 +15,7 @@ import { shortHash, worktreeDirName } from '../core/naming.js';
 import type { EnsuredWorktree, GitPort, RepoInfo, WorktreeEntry } from '../ports/git.js';
 import { acquireLock } from './file-lock.js';
 import { tkPaths } from './paths.js';
+import { checkWorktreeLink } from './worktree-link.js';
 
 /** Config that names programs, overridden on every call. */
 const BASE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
@@ -49,7 +50,17 @@ export interface GitRunResult {
   code: number;
 }
 
+/** Default limit for one host git call (worktree add gets WORKTREE_ADD_TIMEOUT_MS). */
+export const GIT_TIMEOUT_MS = 60_000;
+export const WORKTREE_ADD_TIMEOUT_MS = 15 * 60_000;
+
 export interface HardenedGitOptions {
+  /**
+   * Kill a git call after this many ms. The guest can make host git block forever (e.g. an
+   * `include.path` naming a FIFO it created in the shared worktree); a dashboard or a spawn must
+   * get an error instead of hanging.
+   */
+  timeoutMs?: number;
   /** git binary (tests). */
   git?: string;
   env?: NodeJS.ProcessEnv;
@@ -106,19 +117,30 @@ export function driverOverrides(names: readonly string[]): Array<[string, string
 export class HardenedGit {
   private readonly git: string;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly timeoutMs: number;
 
   constructor(opts: HardenedGitOptions = {}) {
     this.git = opts.git ?? 'git';
     this.env = baseEnv(opts.env ?? process.env);
+    this.timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
   }
 
-  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>): Promise<GitRunResult> {
+  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>, timeoutMs = this.timeoutMs): Promise<GitRunResult> {
     return new Promise((resolveP, reject) => {
       execFile(
         this.git,
         ['--no-pager', ...args],
-        { cwd, env: withOverrides(this.env, overrides), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+        { cwd, env: withOverrides(this.env, overrides), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' },
         (err, stdout, stderr) => {
+          if (err && (err as { killed?: boolean }).killed) {
+            reject(
+              new TkError('git', `git ${args[0] ?? ''} in ${cwd} did not finish within ${Math.round(timeoutMs / 1000)} s and was stopped.`, {
+                hint: `Something in the repository's git configuration may block git (the VMs can write .git; e.g. an include of a FIFO). Inspect: git -C ${JSON.stringify(cwd)} config --list --show-origin`,
+                cause: err,
+              }),
+            );
+            return;
+          }
           if (err && typeof (err as NodeJS.ErrnoException).code === 'string') {
             const e = err as NodeJS.ErrnoException;
             if (e.code === 'ENOENT' && !existsSync(cwd)) {
@@ -135,6 +157,7 @@ export class HardenedGit {
     });
   }
 
+  /** Driver overrides for `cwd`, read afresh each time (never cached: test/adapters/git-late-plant.test.ts). */
   private async driverOverridesFor(cwd: string): Promise<Array<[string, string]>> {
     const r = await this.spawn(cwd, ['config', '--null', '--name-only', '--list'], BASE_OVERRIDES);
     return r.code === 0 ? driverOverrides(r.stdout.split('\u0000')) : [];
@@ -144,11 +167,11 @@ export class HardenedGit {
    * Runs git with every override; never throws for a non-zero exit (see `code`).
    * `contentFilters`: the command reads or writes worktree content (status, worktree add/remove),
    * so the repository's filter/diff/merge drivers are read afresh (never cached: the guest may
-   * add one at any time) and neutralised for this call.
+   * add one at any time) and neutralised for this call. `timeoutMs` overrides the call's limit.
    */
-  async run(cwd: string, args: readonly string[], opts: { contentFilters?: boolean } = {}): Promise<GitRunResult> {
+  async run(cwd: string, args: readonly string[], opts: { contentFilters?: boolean; timeoutMs?: number } = {}): Promise<GitRunResult> {
     const drivers = opts.contentFilters ? await this.driverOverridesFor(cwd) : [];
-    return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers]);
+    return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers], opts.timeoutMs);
   }
 
   /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */
@@ -209,7 +232,18 @@ export class GitCli implements GitPort {
     }
     const [top, common] = r.stdout.replace(/\n$/, '').split('\n') as [string, string | undefined];
     if (!top || !common) throw new TkError('git', `git rev-parse gave unexpected output in ${cwd}`);
-    const mainRoot = basename(common) === '.git' ? dirname(common) : top;
+    // rev-parse follows the worktree's .git file, which the guest can rewrite: verify the link
+    // both ways before taking its repository as "this repo" (src/adapters/worktree-link.ts).
+    const link = checkWorktreeLink(top);
+    if (link.kind === 'refused') {
+      throw new TkError('git', `${top} is not a genuine checkout of a repository tk can use: ${link.reason}.`, {
+        hint: 'Its .git file may have been altered (VMs can write their worktree). Run tk from the main checkout, or repair the link with: git worktree repair',
+      });
+    }
+    if (realpathSync(common) !== link.commonDir) {
+      throw new TkError('git', `git and the worktree's .git file disagree about the repository of ${top}.`, { hint: 'Run tk from the main checkout, or repair the link with: git worktree repair' });
+    }
+    const mainRoot = link.mainRoot;
     const head = await this.git.run(cwd, ['symbolic-ref', '-q', 'HEAD']);
     const ref = head.code === 0 ? head.stdout.replace(/\n$/, '') : '';
     const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : null;
@@ -244,6 +278,50 @@ export class GitCli implements GitPort {
     return r.code === 0;
   }
 
+  /**
+   * The real path of a listed worktree, after checking it is one: `git worktree list` takes a
+   * linked worktree's path from .git/worktrees/<id>/gitdir, which the guest can write, so a
+   * planted entry could name any host directory (which spawn would then mount into a VM). A
+   * genuine linked worktree has its own `.git` file (a regular file, not a symlink) pointing back
+   * into this repository's .git/worktrees; the guest cannot create that file outside the shares.
+   */
+  private async genuineWorktree(mainRoot: string, w: WorktreeEntry): Promise<string> {
+    const refuse = (why: string) =>
+      new TkError('git', `The worktree git lists for branch ${JSON.stringify(w.branch)} at ${w.path} is not a genuine worktree of ${mainRoot}: ${why}.`, {
+        hint: `Its metadata in ${join(mainRoot, '.git', 'worktrees')} may have been altered (the VMs can write .git). Inspect it, then run: git -C ${JSON.stringify(mainRoot)} worktree prune`,
+      });
+    const common = (await this.git.ok(mainRoot, ['rev-parse', '--path-format=absolute', '--git-common-dir'], 'git rev-parse failed')).trim();
+    let realCommon: string;
+    let realPath: string;
+    try {
+      realCommon = realpathSync(common);
+      realPath = realpathSync(w.path);
+    } catch {
+      throw refuse('the directory does not exist');
+    }
+    if (w.isMain) {
+      if (basename(realCommon) !== '.git' || realPath !== dirname(realCommon)) throw refuse('it is not the directory that holds .git');
+      return realPath;
+    }
+    const dotgit = join(realPath, '.git');
+    let st;
+    try {
+      st = lstatSync(dotgit);
+    } catch {
+      throw refuse('it has no .git file');
+    }
+    if (!st.isFile()) throw refuse('its .git is not a regular file');
+    const m = /^gitdir:\s*(.+?)\s*$/m.exec(readFileSync(dotgit, 'utf8'));
+    let target: string | null = null;
+    try {
+      target = m?.[1] ? realpathSync(resolve(realPath, m[1])) : null;
+    } catch {
+      target = null;
+    }
+    if (!target || dirname(target) !== join(realCommon, 'worktrees')) throw refuse('its .git file does not point back into this repository');
+    return realPath;
+  }
+
   async ensureWorktree(opts: { mainRoot: string; repoName: string; branch: string; worktreeDir?: string | null }): Promise<EnsuredWorktree> {
     await this.validBranch(opts.mainRoot, opts.branch);
     return this.withRepoLock(opts.mainRoot, () => this.ensureLocked(opts));
@@ -253,7 +331,7 @@ export class GitCli implements GitPort {
     const { mainRoot, repoName, branch } = opts;
     const list = await this.listWorktrees(mainRoot);
     const existing = list.find((w) => w.branch === branch);
-    if (existing) return { path: existing.path, created: false, branchCreated: false };
+    if (existing) return { path: await this.genuineWorktree(mainRoot, existing), created: false, branchCreated: false };
 
     const base = opts.worktreeDir ? resolve(mainRoot, opts.worktreeDir) : dirname(mainRoot);
     const target = join(base, worktreeDirName(repoName, branch));
@@ -273,7 +351,7 @@ export class GitCli implements GitPort {
       await this.git.ok(mainRoot, ['branch', '--end-of-options', branch, 'HEAD'], `Could not create branch ${JSON.stringify(branch)} from HEAD`);
       branchCreated = true;
     }
-    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch], { contentFilters: true });
+    const r = await this.git.run(mainRoot, ['worktree', 'add', '--end-of-options', target, branch], { contentFilters: true, timeoutMs: WORKTREE_ADD_TIMEOUT_MS });
     if (r.code !== 0) {
       if (branchCreated) await this.git.run(mainRoot, ['branch', '-D', '--end-of-options', branch]);
       throw new TkError('git', `git worktree add failed for ${JSON.stringify(branch)} at ${target}: ${r.stderr.trim()}`, {

@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { HostFiles } from '../ports/host.js';
 import { logPath, vmDir, type TkPaths } from './paths.js';
+import { checkoutOf, readScriptInside } from './repo-files.js';
 
 function isDir(p: string): boolean {
   try {
@@ -94,10 +95,12 @@ export function createHostFiles(paths: TkPaths, env: NodeJS.ProcessEnv = process
         }
       }
       for (const p of list) {
+        // Never follows a guest-made symlink out of the checkout, never blocks on a FIFO
+        // (src/adapters/repo-files.ts); a refused script is reported with the reason.
         try {
-          scripts.push({ path: p, content: readFileSync(p, 'utf8') });
-        } catch {
-          missing.push(p);
+          scripts.push({ path: p, content: readScriptInside(p, checkoutOf(p)) });
+        } catch (e) {
+          missing.push(existsSync(p) ? `${p} (${(e as Error).message})` : p);
         }
       }
       return { scripts, missing };

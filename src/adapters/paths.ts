@@ -2,6 +2,7 @@
 // platform's place: macOS ~/Library/Application Support/tk, Linux XDG config + state dirs.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { TkError } from '../core/errors.js';
 
 export interface TkPaths {
   /** Per-machine data root: state, logs, per-VM dirs, ssh key, proxy files (the proxy's `home`). */
@@ -54,18 +55,30 @@ export function tkPaths(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.P
 }
 
 /** `$home/logs/<vm>.log` */
+/**
+ * A VM name as one path component. Names reach these helpers from the command line and from MCP
+ * tool calls (an agent, which guest content can steer): `../x` must never address a file outside
+ * tk's directories (destroy removes the log and the per-VM directory).
+ */
+export function safeVmComponent(vm: string): string {
+  if (vm === '' || vm === '.' || vm === '..' || vm.length > 255 || /[/\\\u0000-\u001f\u007f]/.test(vm)) {
+    throw new TkError('usage', `${JSON.stringify(vm)} is not a valid VM name.`, { hint: 'VM names are single words such as tachikoma-myapp-main; see `tk list`.' });
+  }
+  return vm;
+}
+
 export function logPath(home: string, vm: string): string {
-  return join(home, 'logs', `${vm}.log`);
+  return join(home, 'logs', `${safeVmComponent(vm)}.log`);
 }
 
 /** `$home/vms/<vm>/` */
 export function vmDir(home: string, vm: string): string {
-  return join(home, 'vms', vm);
+  return join(home, 'vms', safeVmComponent(vm));
 }
 
 /** Guest-written agent state (untrusted input): `$home/vms/<vm>/status/agent.json`. */
 export function agentStatusPath(home: string, vm: string): string {
-  return join(home, 'vms', vm, 'status', 'agent.json');
+  return join(home, 'vms', safeVmComponent(vm), 'status', 'agent.json');
 }
 
 /**

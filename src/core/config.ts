@@ -96,10 +96,24 @@ export function isIpLiteral(s: string): boolean {
   }
 }
 
+/**
+ * 0.0.0.0, ::, and every other spelling of "all interfaces" (::ffff:0.0.0.0 and ::ffff:0:0 are the
+ * IPv4-mapped wildcard: binding them listens on every IPv4 address; ::0.0.0.0 is ::).
+ */
+export function isUnspecifiedIp(ip: string): boolean {
+  if (!ip.includes(':')) return /^0+(\.0+){3}$/.test(ip);
+  try {
+    const h = new URL(`http://[${ip}]/`).hostname;
+    return h === '[::]' || h === '[::ffff:0:0]';
+  } catch {
+    return false;
+  }
+}
+
 function checkBind(v: string): string | null {
   const b = v.replace(/^\[(.*)\]$/, '$1');
   if (!isIpLiteral(b)) return 'must be an IP address such as 192.168.64.1 or 127.0.0.1 (not a host name)';
-  if (/^0+(\.0+){3}$/.test(b) || /^[0:]+$/.test(b)) return 'must not be 0.0.0.0 or :: (the proxy would expose credentials to every network)';
+  if (isUnspecifiedIp(b)) return 'must not be 0.0.0.0 or :: (the proxy would expose credentials to every network)';
   return null;
 }
 

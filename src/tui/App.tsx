@@ -285,7 +285,8 @@ export function App({ controller, config }: AppProps) {
       if (action === 'bottom' || name === 'end') return d({ type: 'logFollow' });
       if (action === 'filter') return d({ type: 'logSearchStart' });
       if (name === 'escape') return d({ type: 'toggleLogPane' });
-      if (s.log.search && (name === 'n' || name === 'N') && action !== 'spawn') return d({ type: 'logSearchNext', dir: name === 'n' ? 1 : -1 });
+      // With a search active, n/N step through matches (spawn is one Esc away).
+      if (s.log.search && (name === 'n' || name === 'N')) return d({ type: 'logSearchNext', dir: name === 'n' ? 1 : -1 });
     }
     if (name === 'escape') {
       if (s.filter) d({ type: 'filterCancel' });

@@ -12,6 +12,8 @@
 // Pure: parsing + defaults only. The CLI reads the TOML and passes the raw table to
 // `dashboardConfigFrom`.
 
+import { TkError } from '../core/errors.js';
+
 export const KEY_ACTIONS = [
   'up',
   'down',
@@ -112,9 +114,10 @@ export const DEFAULT_DASHBOARD_CONFIG: DashboardConfig = {
   bell: true,
 };
 
-export class DashboardConfigError extends Error {
+/** A bad `[dashboard]` table: a config TkError, so every edge prints it with its hint. */
+export class DashboardConfigError extends TkError {
   constructor(message: string) {
-    super(message);
+    super('config', message, { hint: 'Fix the [dashboard] table in config.toml (see docs/dashboard.md), or remove it to use the defaults.' });
     this.name = 'DashboardConfigError';
   }
 }

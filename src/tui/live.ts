@@ -89,12 +89,24 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     }
   }
 
+  const lastStatus = new Map<string, VmView['status']>();
+
   async function afterList(vms: readonly VmView[]): Promise<void> {
+    // Details (uptime, resources) are cached per VM; a state change (start, halt) makes them stale.
+    for (const v of vms) {
+      const prev = lastStatus.get(v.name);
+      if (prev !== undefined && prev !== v.status && detailsAsked.delete(v.name)) {
+        if (store.getState().selected === v.name) fetchDetails(v.name);
+      }
+      lastStatus.set(v.name, v.status);
+    }
     syncWatchers(vms);
     syncAgentStatus(vms);
     const sel = store.getState().selected;
     if (sel) refreshChanges(sel); // catches commits made in the guest (the watchers ignore .git)
-    store.dispatchBackground({ type: 'hostDisk', freeGb: await deps.freeDiskGb().catch(() => null) });
+    // Whole GB, as shown: free space moves by a few bytes all the time and must not re-render the board.
+    const free = await deps.freeDiskGb().catch(() => null);
+    store.dispatchBackground({ type: 'hostDisk', freeGb: free === null ? null : Math.round(free) });
   }
 
   function refreshChanges(name: string): void {
@@ -171,6 +183,16 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     for (const v of vms) if (!before.has(v.name) || v.status === 'running') void readStatus(v.name);
   }
 
+  function fetchDetails(name: string): void {
+    const details = service.details?.bind(service);
+    if (!details) return;
+    detailsAsked.add(name);
+    details(name).then(
+      (d) => store.dispatchBackground({ type: 'details', name, details: d }),
+      () => store.dispatchBackground({ type: 'details', name, details: null }),
+    );
+  }
+
   // Selected VM: details once (cached), the log tail while the log pane is open.
   let lastSel: string | null = null;
   let lastPane = false;
@@ -179,14 +201,7 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     if (s.selected === lastSel && s.logPane === lastPane) return;
     lastSel = s.selected;
     lastPane = s.logPane;
-    if (s.selected && !detailsAsked.has(s.selected) && service.details) {
-      const name = s.selected;
-      detailsAsked.add(name);
-      service.details(name).then(
-        (d) => store.dispatchBackground({ type: 'details', name, details: d }),
-        () => store.dispatchBackground({ type: 'details', name, details: null }),
-      );
-    }
+    if (s.selected && !detailsAsked.has(s.selected)) fetchDetails(s.selected);
     if (s.selected) refreshChanges(s.selected);
     const wantTail = s.logPane ? s.selected : null;
     if (tail?.vm !== wantTail) {

@@ -182,10 +182,13 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
   const onTerm = () => emergency(143);
   const onHup = () => emergency(129);
   const onCrash = (e: unknown) => emergency(1, `tk: the dashboard crashed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\nThe VMs are untouched; run tk again, or use tk list.`);
+  // A stray rejected promise (a watcher closing late, …) is reported, not fatal: the board stays.
+  const onRejection = (e: unknown) =>
+    store.dispatch({ type: 'message', text: `Internal error (the board keeps running): ${e instanceof Error ? e.message : String(e)}`, level: 'warn', now: Date.now() });
   process.on('SIGTERM', onTerm);
   process.on('SIGHUP', onHup);
   process.on('uncaughtException', onCrash);
-  process.on('unhandledRejection', onCrash);
+  process.on('unhandledRejection', onRejection);
 
   let fdUsed = false;
   let exitCode = 0;
@@ -279,7 +282,7 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
       process.off('uncaughtException', onCrash);
-      process.off('unhandledRejection', onCrash);
+      process.off('unhandledRejection', onRejection);
       await live.stop();
     }
   }

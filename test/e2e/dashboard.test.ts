@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixture } from '../helpers/build-fixture.js';
-import { KEYS, spawnPty, type PtySession } from '../helpers/pty.js';
+import { KEYS, spawnPty, spawnPtyThenStty, ttyReport, type PtySession } from '../helpers/pty.js';
 
 const RUNNER = join(import.meta.dirname, '../tui/fixtures/dashboard-runner.ts');
 let runner = '';
@@ -29,13 +29,11 @@ function start(env: Record<string, string | undefined> = {}, size = { cols: 120,
   return s;
 }
 
-/** Runs the dashboard inside `bash -c` so `stty -a` can run on the same terminal after it exits. */
+/** The dashboard, then RC and the tty modes printed on the same terminal (spawnPtyThenStty). */
 function startInShell(env: Record<string, string> = {}): PtySession {
-  // RC and the tty modes are printed after the dashboard exits, on the same terminal.
   const home = mkdtempSync(join(tmpdir(), 'tk-dash-'));
   dirs.push(home);
-  const script = `"${process.execPath}" "${runner}"; echo "RC=$?"; stty -a | tr -s ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo STTY-DONE; sleep 5`;
-  const s = spawnPty('bash', ['--norc', '--noprofile', '-c', script], { cols: 120, rows: 32, env: { TK_FAKE_HOME: home, TK_FAKE_COUNT: '12', ...env } });
+  const s = spawnPtyThenStty(process.execPath, [runner], { cols: 120, rows: 32, env: { TK_FAKE_HOME: home, TK_FAKE_COUNT: '12', ...env } });
   sessions.push(s);
   return s;
 }
@@ -70,11 +68,7 @@ describe('dashboard in a pseudo-terminal', () => {
     s.write('q');
     await s.waitFor('STTY-DONE');
     expect(await s.buffer()).toBe('normal');
-    const after = await s.screenText();
-    expect(after).toContain('RC=0');
-    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
-    expect(after).toMatch(/(^|\s)echo(\s|$)/m);
-    expect(after).not.toMatch(/-icanon|-echo /);
+    expect(ttyReport(await s.screenText())).toEqual({ rc: 0, icanon: true, echo: true });
   });
 
   it('destroys through the dialog that lists the consequences', async () => {
@@ -154,17 +148,17 @@ describe('dashboard in a pseudo-terminal', () => {
     expect(await s.exited()).toBe(0);
   });
 
-  it('restores the terminal on SIGTERM', async () => {
-    const s = startInShell();
-    await s.waitFor('feat/task-000');
-    const pid = Number(execFileSync('pgrep', ['-n', '-f', runner]).toString().trim());
-    process.kill(pid, 'SIGTERM');
-    await s.waitFor('STTY-DONE');
-    expect(await s.buffer()).toBe('normal');
-    const after = await s.screenText();
-    expect(after).toContain('RC=143');
-    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
-  });
+  for (const [sig, rc] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`restores the terminal on ${sig}`, async () => {
+      const s = startInShell();
+      await s.waitFor('feat/task-000');
+      const pid = Number(execFileSync('pgrep', ['-n', '-f', runner]).toString().trim());
+      process.kill(pid, sig);
+      await s.waitFor('STTY-DONE');
+      expect(await s.buffer()).toBe('normal');
+      expect(ttyReport(await s.screenText())).toEqual({ rc, icanon: true, echo: true });
+    });
+  }
 
   it('restores the terminal and explains when rendering crashes', async () => {
     const s = startInShell({ TK_FAKE_CRASH_AFTER_MS: '300' });
@@ -173,8 +167,7 @@ describe('dashboard in a pseudo-terminal', () => {
     expect(await s.buffer()).toBe('normal');
     const after = await s.screenText();
     expect(after).toContain('tk: the dashboard crashed');
-    expect(after).toContain('RC=1');
-    expect(after).toMatch(/(^|\s)icanon(\s|$)/m);
+    expect(ttyReport(after)).toEqual({ rc: 1, icanon: true, echo: true });
   });
 
   it('repaints even when the user has CI=true in their environment', async () => {
@@ -216,10 +209,14 @@ describe('dashboard in a pseudo-terminal', () => {
     await s.waitFor('✓clone');
     expect(await s.screenText()).toMatch(/✓scripts/);
     s.write('/');
-    s.write('output of boot');
+    s.write('output of');
     s.write(KEYS.enter);
     await s.waitFor(/line \d+\/\d+/);
-    expect(await s.screenText()).toContain('output of boot');
+    expect(await s.screenText()).toContain('output of');
+    const first = /line (\d+)\//.exec(await s.screenText())?.[1];
+    s.write('N');
+    await s.waitFor((t) => /line (\d+)\//.exec(t)?.[1] !== first);
+    expect(await s.screenText()).not.toContain('Spawn a VM');
     s.write(KEYS.end);
     await s.waitFor('following');
     s.write(KEYS.escape);

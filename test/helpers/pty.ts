@@ -113,3 +113,20 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions = {}): P
   };
   return session;
 }
+
+/**
+ * Runs `file args` inside `bash -c` on the pty and, after it exits, prints `RC=<code>`, the tty's
+ * icanon/echo modes and `STTY-DONE` on the same terminal: checks that a TUI restored it.
+ */
+export function spawnPtyThenStty(file: string, args: string[], opts: PtyOptions = {}): PtySession {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const script = `${[file, ...args].map(q).join(' ')}; echo "RC=$?"; stty -a | tr -s ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo STTY-DONE; sleep 5`;
+  return spawnPty('bash', ['--norc', '--noprofile', '-c', script], opts);
+}
+
+/** From a screen printed by spawnPtyThenStty: exit code and whether cooked mode is back. */
+export function ttyReport(screen: string): { rc: number | null; icanon: boolean; echo: boolean } {
+  const rc = /RC=(\d+)/.exec(screen);
+  const modes = /((?:-?(?:icanon|echo) )+)STTY-DONE/.exec(screen)?.[1]?.trim().split(' ') ?? [];
+  return { rc: rc ? Number(rc[1]) : null, icanon: modes.includes('icanon'), echo: modes.includes('echo') };
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { TkError } from '../../src/core/errors.js';
 import { DEFAULT_DASHBOARD_CONFIG, DEFAULT_KEYS, dashboardConfigFrom, KEY_ACTIONS } from '../../src/tui/config.js';
 import { actionFor, keyName } from '../../src/tui/keymap.js';
 import { splitCommandLine } from '../../src/tui/controller.js';
@@ -22,6 +23,14 @@ describe('dashboard config', () => {
 
   it('rejects bad tables with a message that says what to fix', () => {
     expect(() => dashboardConfigFrom({ keys: { explode: 'x' } })).toThrow(/unknown action \[dashboard.keys\] explode/);
+    try {
+      dashboardConfigFrom({ keys: 'x' });
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(TkError);
+      expect((e as TkError).code).toBe('config');
+      expect((e as TkError).hint).toMatch(/\[dashboard\] table/);
+    }
     expect(() => dashboardConfigFrom({ keys: { halt: 'j' } })).toThrow(/"j" is bound to both down and halt/);
     expect(() => dashboardConfigFrom({ keys: { halt: 'ctrl+h' } })).toThrow(/one character/);
     expect(() => dashboardConfigFrom({ poll_idle_ms: 5 })).toThrow(/poll_idle_ms must be an integer between/);

@@ -119,4 +119,23 @@ describe('live feeds', () => {
     expect(t.tails[0]).toBe(t.service.logPath(t.store.getState().selected!));
     expect(t.store.getState().log.phases[0]?.phase).toBe('boot');
   });
+
+  it('fetches details once per VM, again after its state changed', async () => {
+    const t = setup();
+    let calls = 0;
+    const orig = t.service.details.bind(t.service);
+    t.service.details = async (n: string) => {
+      calls++;
+      return orig(n);
+    };
+    await until(() => t.store.getState().loaded);
+    const sel = t.store.getState().selected!;
+    await until(() => calls === 1);
+    t.live.poke();
+    await new Promise((r) => setTimeout(r, 100));
+    expect(calls).toBe(1);
+    await t.service.halt(sel);
+    t.live.poke();
+    await until(() => calls === 2);
+  });
 });

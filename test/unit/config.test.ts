@@ -27,6 +27,13 @@ describe('config merge', () => {
     expect(() => resolveConfig([layer('global', 'share_claude_dirs = ["../etc"]\n')])).toThrow(/global\.toml:1: share_claude_dirs entry "\.\.\/etc"/);
     expect(() => resolveConfig([layer('global', 'credential_proxy_bind = "0.0.0.0"\n')])).toThrow(/credential_proxy_bind must not be 0\.0\.0\.0/);
     expect(() => resolveConfig([layer('global', 'credential_proxy_bind = "::"\n')])).toThrow(/must not be/);
+    // IPv4-mapped and other spellings of the wildcard listen on every interface too
+    for (const w of ['::ffff:0.0.0.0', '::ffff:0:0', '0:0:0:0:0:ffff:0.0.0.0', '::0.0.0.0', '[::]', '0:0:0:0:0:0:0:0']) {
+      expect(() => resolveConfig([layer('global', `credential_proxy_bind = "${w}"\n`)]), w).toThrow(/must not be 0\.0\.0\.0/);
+    }
+    for (const ok of ['127.0.0.1', '::1', '::ffff:127.0.0.1', 'fe80::1']) {
+      expect(resolveConfig([layer('global', `credential_proxy_bind = "${ok}"\n`)]).config.credential_proxy_bind, ok).toBe(ok);
+    }
     expect(() => resolveConfig([layer('global', 'credential_proxy_bind = "localhost"\n')])).toThrow(/IP address/);
     expect(() => resolveConfig([layer('global', 'ssh_port = 70000\n')])).toThrow(/between 1 and 65535/);
     expect(() => parseLayer('global', '/g.toml', 'a = [\n', true)).toThrow(/Invalid TOML in \/g\.toml at line \d+, column \d+/);
