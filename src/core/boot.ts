@@ -19,6 +19,8 @@ export interface BootWaitInput {
   expectedHostKey: string | null;
   logPath: string;
   signal?: AbortSignal;
+  /** `tart run` was just spawned: tolerate a short "stopped" while it starts. */
+  justStarted?: boolean;
   onPhase?: (phase: 'ip' | 'ssh', message: string) => void;
   log?: (line: string) => void;
 }
@@ -37,6 +39,8 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
   let lastIp: string | null = null;
   let lastErr = '';
   let rejectedKey = false;
+  let seenRunning = false;
+  const graceUntil = inp.justStarted ? clock.now() + 15_000 : 0;
   inp.onPhase?.('ip', 'Waiting for an IP address...');
   for (;;) {
     interrupted(inp.signal);
@@ -45,6 +49,12 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
     // The VM must still be running (a dead `tart run` would otherwise look like a slow DHCP).
     const vms = await tart.list(inp.signal);
     const row = vms.find((v) => v.name === vm && v.source === 'local');
+    if (row?.state === 'running') seenRunning = true;
+    else if (!seenRunning && clock.now() < graceUntil) {
+      // A `tart run` just spawned takes a moment to hold the VM's lock.
+      await clock.sleep(200, inp.signal);
+      continue;
+    }
     if (!row || row.state !== 'running') {
       throw new TkError('vm', `The VM ${vm} stopped while booting.`, { hint: `See its log: ${inp.logPath}\nThen run \`tk spawn\` again, or remove it with \`tk destroy ${vm}\`.` });
     }

@@ -146,6 +146,7 @@ export class Orchestrator {
           clock: this.d.clock,
           deadline,
           expectedHostKey: rec.host_key ?? null,
+          justStarted: kind !== 'reconnected',
           logPath: this.d.host.logPath(name),
           ...(signal ? { signal } : {}),
           onPhase: (p, m) => report(p, m),
