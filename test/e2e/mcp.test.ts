@@ -84,8 +84,13 @@ describe('tk mcp against tart-sim', () => {
     expect(readFileSync(join(worktree, 'from-vm.txt'), 'utf8')).toBe('from-vm\n');
     // stdin is empty and ended: a reader gets EOF at once.
     expect((await call('exec', { vm_name: vm, command: 'wc -c', timeout_secs: 20 })).structuredContent).toMatchObject({ exit_code: 0, stdout: '0\n' });
-    const t = await call('exec', { vm_name: vm, command: 'sleep 30', timeout_secs: 1 });
+    const started = Date.now();
+    const t = await call('exec', { vm_name: vm, command: 'sleep 30 & sleep 31; echo late', timeout_secs: 1 });
     expect(t.structuredContent).toMatchObject({ exit_code: 124, timed_out: true });
+    // The timeout really ends the command in the guest (its whole process group), promptly.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const left = await call('exec', { vm_name: vm, command: 'pgrep -x sleep || echo none', timeout_secs: 20 });
+    expect(left.structuredContent).toMatchObject({ stdout: 'none\n' });
   }, 120_000);
 
   it('status and logs', async () => {
