@@ -20,7 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { proxyLogPath } from '../../src/proxy/daemon.js';
 import { freePort } from '../proxy/build-entry.js';
 import { startFakeApi, type FakeApi, type Recorded } from '../proxy/helpers.js';
@@ -107,6 +107,7 @@ let api: FakeApi | undefined;
 let vm = '';
 let worktree = '';
 let vmToken = '';
+let baseUrl = '';
 
 interface Run {
   code: number | null;
@@ -132,6 +133,17 @@ function run(cmd: string, args: string[], timeoutMs: number, input?: string): Pr
 
 /** `tk exec <vm> -- bash -lc <script>`: a login shell, so the provisioned ~/.profile applies. */
 const inVm = (script: string, timeoutMs = 120_000, input?: string): Promise<Run> => run(TK, ['exec', vm, '--', 'bash', '-lc', script], timeoutMs, input);
+
+/** The proxy log, or only what it got since `from` (a length returned earlier). */
+const proxyLog = (from = 0): string => (existsSync(proxyLogPath(tkHome)) ? readFileSync(proxyLogPath(tkHome), 'utf8').slice(from) : '');
+
+/** The daemon appends its access log line after answering: wait for it (returns the log since `from`). */
+const logged = (from: number, re: RegExp): Promise<string> =>
+  vi.waitFor(() => {
+    const l = proxyLog(from);
+    expect(l).toMatch(re);
+    return l;
+  }, { timeout: 10_000, interval: 50 });
 
 const messagePosts = (): Recorded[] => api!.requests.filter((q) => q.method === 'POST' && q.url.startsWith('/v1/messages'));
 
@@ -254,6 +266,7 @@ describe('the credential proxy from inside a tart-sim VM', () => {
     const vars = Object.fromEntries(r.stdout.split('===PROFILE')[0]!.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
     expect(vars['ANTHROPIC_BASE_URL']).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     vmToken = vars['ANTHROPIC_AUTH_TOKEN'] ?? '';
+    baseUrl = vars['ANTHROPIC_BASE_URL']!;
     expect(vmToken).toMatch(/^[A-Za-z0-9_-]{40,}$/);
     expect(vars['HTTP_PROXY']).toBe(`http://tk:${vmToken}@${vars['ANTHROPIC_BASE_URL']!.slice('http://'.length)}`);
     expect(vars['ANTHROPIC_API_KEY']).toBeUndefined();
@@ -295,6 +308,7 @@ describe('the credential proxy from inside a tart-sim VM', () => {
 
   it('curl through HTTP_PROXY sends the absolute form /v1 call', async () => {
     api!.requests.length = 0;
+    const logFrom = proxyLog().length;
     // --noproxy '' overrides NO_PROXY (which lists the proxy's own address), so curl sends
     // `POST http://127.0.0.1:<port>/v1/messages?beta=true` to the proxy with Proxy-Authorization.
     const r = await inVm(`curl -sS -v --fail-with-body --noproxy '' -x "$HTTP_PROXY" -H 'content-type: application/json' -d '{"model":"model-curl-absolute","max_tokens":8,"messages":[]}' "$ANTHROPIC_BASE_URL/v1/messages?beta=true"`);
@@ -306,11 +320,12 @@ describe('the credential proxy from inside a tart-sim VM', () => {
     expect(posts.map((q) => q.url)).toEqual(['/v1/messages?beta=true']);
     expect(posts[0]!.body).toContain('model-curl-absolute');
     expectHostCredentialOnly(posts);
-    expect(readFileSync(proxyLogPath(tkHome), 'utf8')).toMatch(new RegExp(`vm=${vm} POST /v1/messages\\?… -> 200 .*absolute-form via HTTP_PROXY`));
+    await logged(logFrom, new RegExp(`vm=${vm} POST /v1/messages\\?… -> 200 .*absolute-form via HTTP_PROXY`));
   }, 180_000);
 
   it('the real Claude Code CLI: claude -p with the provisioning env', async () => {
     api!.requests.length = 0;
+    const logFrom = proxyLog().length;
     const r = await inVm(`CLAUDE_CODE_MAX_RETRIES=0 claude -p 'say hi'`, 150_000);
     expect(r.stdout.trim(), r.stderr).toBe('hi from fake');
     expect(r.code).toBe(0);
@@ -318,7 +333,20 @@ describe('the credential proxy from inside a tart-sim VM', () => {
     expect(posts.length).toBeGreaterThan(0);
     expect(posts.every((q) => q.url === '/v1/messages?beta=true')).toBe(true);
     expectHostCredentialOnly(posts);
-    expect(readFileSync(proxyLogPath(tkHome), 'utf8')).toMatch(new RegExp(`vm=${vm} POST /v1/messages\\?… -> 200`));
+    const log = await logged(logFrom, new RegExp(`vm=${vm} POST /v1/messages\\?… -> 200`));
+    // NO_PROXY lists the proxy's address: the call went straight to it, not through HTTP_PROXY.
+    expect(log).not.toContain('absolute-form');
+  }, 180_000);
+
+  it('claude -p also works when it sends the API call through HTTP_PROXY (empty NO_PROXY: absolute form)', async () => {
+    api!.requests.length = 0;
+    const logFrom = proxyLog().length;
+    const r = await inVm(`NO_PROXY= no_proxy= CLAUDE_CODE_MAX_RETRIES=0 claude -p 'say hi'`, 150_000);
+    expect(r.stdout.trim(), r.stderr).toBe('hi from fake');
+    const posts = messagePosts();
+    expect(posts.some((q) => q.url === '/v1/messages?beta=true')).toBe(true);
+    expectHostCredentialOnly(posts);
+    await logged(logFrom, new RegExp(`vm=${vm} POST /v1/messages\\?… -> 200 .*absolute-form via HTTP_PROXY`));
   }, 180_000);
 
   it('the host credential is nowhere in the guest, the worktree, tk logs or the proxy log', async () => {
@@ -345,12 +373,25 @@ describe('the credential proxy from inside a tart-sim VM', () => {
     expect(filesContaining(worktree, SECRET)).toEqual([]);
     expect(filesContaining(join(tkHome, 'logs'), SECRET)).toEqual([]);
     expect(readdirSync(join(tkHome, 'logs')).length).toBeGreaterThan(0);
-    const proxyLog = readFileSync(proxyLogPath(tkHome), 'utf8');
-    expect(proxyLog).not.toContain(SECRET);
-    expect(proxyLog).not.toContain(vmToken);
+    const wholeLog = proxyLog();
+    expect(wholeLog).not.toContain(SECRET);
+    expect(wholeLog).not.toContain(vmToken);
     // Nothing under TK_HOME holds it (state, tokens, proxy files).
     expect(filesContaining(tkHome, SECRET)).toEqual([]);
     // The upper layer does hold the VM's own token (~/.tk/env.sh): the grep above can find things.
     expect(filesContaining(upper, vmToken).length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('destroy revokes the VM token at once', async () => {
+    const r = await run(TK, ['destroy', vm, '--force', '--discard-changes'], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    api!.requests.length = 0;
+    const res = await fetch(`${baseUrl}/v1/messages`, {
+      method: 'POST',
+      headers: { 'x-api-key': vmToken, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'model-after-destroy', max_tokens: 8, messages: [] }),
+    });
+    expect(res.status).toBe(401);
+    expect(api!.requests).toHaveLength(0);
   }, 180_000);
 });
