@@ -48,8 +48,8 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
   let lastIp: string | null = null;
   let lastErr = '';
   let rejectedKey = false;
-  let seenRunning = false;
-  const graceUntil = inp.justStarted ? clock.now() + 15_000 : 0;
+  // A reconnect finds the VM running already; only a VM we just started gets the start-up grace.
+  const graceMs = inp.justStarted === false ? 0 : RUN_START_GRACE_MS;
   inp.onPhase?.('ip', 'Waiting for an IP address...');
   for (;;) {
     interrupted(inp.signal);
@@ -58,14 +58,8 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
     // The VM must still be running (a dead `tart run` would otherwise look like a slow DHCP).
     const vms = await tart.list(inp.signal);
     const row = vms.find((v) => v.name === vm && v.source === 'local');
-    if (row?.state === 'running') seenRunning = true;
-    else if (!seenRunning && clock.now() < graceUntil) {
-      // A `tart run` just spawned takes a moment to hold the VM's lock.
-      await clock.sleep(200, inp.signal);
-      continue;
-    }
     if (!row || row.state !== 'running') {
-      if (!seenRunning && clock.now() - startedAt < RUN_START_GRACE_MS) {
+      if (!seenRunning && clock.now() - startedAt < graceMs) {
         await clock.sleep(Math.min(200, Math.max(0, inp.deadline - clock.now())), inp.signal);
         continue;
       }
