@@ -183,6 +183,13 @@ export class Orchestrator {
       });
       this.d.host.writeKnownHosts(name, name, session.hostKey);
       const steps = stepsToRun(rec.provision?.done ?? [], kind !== 'reconnected');
+      if (config.credential_proxy && !steps.includes('profile')) {
+        // The guest's env points at the proxy: make sure it runs on every outcome (tachikoma does
+        // too). Its token for this VM is reused, so the provisioned profile stays valid.
+        await this.phase(name, 'profile', report, 'Ensuring the credential proxy is running...', async () => {
+          await this.d.proxy.guestCredentials(name);
+        });
+      }
       let provisioned: ProvisionStep[] = [];
       let roundTrips = 0;
       if (steps.length > 0) ({ provisioned, roundTrips } = await this.provision(rec, session, steps, report, signal));

@@ -48,6 +48,9 @@ export class FakeTart implements TartPort {
   failNext: Record<string, Error> = {};
   macs = 1;
   image = { os: 'linux' as 'linux' | 'darwin' };
+  /** list() calls after `run` that still show the VM stopped (a run process not yet holding its lock). */
+  lockDelay = 0;
+  private pendingLock = new Map<string, number>();
 
   constructor(readonly clock: FakeClock) {}
 
@@ -63,7 +66,15 @@ export class FakeTart implements TartPort {
   }
   async list(): Promise<TartVm[]> {
     this.calls.push(['list']);
-    return [...this.vms.values()].map((v) => ({ name: v.name, source: 'local', state: v.state, running: v.state === 'running', diskGb: 20, sizeGb: 3 }));
+    return [...this.vms.values()].map((v) => ({ name: v.name, source: 'local', state: this.seenState(v), running: v.state === 'running', diskGb: 20, sizeGb: 3 }));
+  }
+  private seenState(v: FakeVm): FakeVm['state'] {
+    const left = this.pendingLock.get(v.name) ?? 0;
+    if (left > 0 && v.state === 'running') {
+      this.pendingLock.set(v.name, left - 1);
+      return 'stopped';
+    }
+    return v.state;
   }
   async get(name: string): Promise<TartVmInfo> {
     this.calls.push(['get', name]);
@@ -91,6 +102,7 @@ export class FakeTart implements TartPort {
     if (v.state === 'running') throw new TkError('tart', `VM "${name}" is already running!`);
     if (o.suspendable && v.os !== 'darwin') throw new TkError('tart', 'You can only suspend macOS VMs');
     v.state = 'running';
+    this.pendingLock.set(name, this.lockDelay);
     v.booted = true;
     v.ipDelay = 1;
     v.runOpts = o;
@@ -280,11 +292,14 @@ export class MemHost implements HostFiles {
   }
 }
 
-export function fakeProxy(): CredentialProxyControl & { revoked: string[] } {
+export function fakeProxy(): CredentialProxyControl & { revoked: string[]; issued: string[] } {
   const revoked: string[] = [];
+  const issued: string[] = [];
   return {
     revoked,
-    async guestCredentials() {
+    issued,
+    async guestCredentials(vm: string) {
+      issued.push(vm);
       return { env: { ANTHROPIC_AUTH_TOKEN: SECRET, ANTHROPIC_BASE_URL: 'http://127.0.0.1:19280' }, files: [], source: 'test proxy' };
     },
     async revoke(vm: string) {

@@ -173,6 +173,57 @@ describe('spawn state machine', () => {
   });
 });
 
+describe('more spawn details', () => {
+  it('tolerates a just-spawned tart run that does not hold its lock yet', async () => {
+    const w = world();
+    w.tart.lockDelay = 3;
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(r.kind).toBe('created');
+  });
+
+  it('a tart run that dies is reported with the log, and the VM record is kept as failed', async () => {
+    const w = world();
+    w.tart.lockDelay = 1000;
+    const err = await failure(w.app.spawn({ cwd: '/repos/app', branch: 'feat' }));
+    expect(err.message).toContain('stopped while booting');
+    expect(err.hint).toContain('/tkhome/logs/');
+    expect(w.store.state.vms[0]?.provision?.phase).toBe('failed');
+  });
+
+  it('ensures the credential proxy on every outcome (the token is reused), not only when provisioning', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(w.proxy.issued).toEqual([NAME]);
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(w.proxy.issued).toEqual([NAME, NAME]);
+    const d = world({ credential_proxy: false });
+    await d.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    await d.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(d.proxy.issued).toEqual([NAME]);
+  });
+
+  it('tk provision runs every step again on a running VM, and starts a stopped one first', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    const r = await w.app.provision(NAME);
+    expect(r.kind).toBe('reconnected');
+    expect(r.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'ssh-key'));
+    await w.app.halt(NAME);
+    const r2 = await w.app.provision(NAME);
+    expect(r2.kind).toBe('started');
+    expect(r2.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'ssh-key'));
+  });
+
+  it('a VM deleted out of band is recreated (fresh provisioning, known_hosts reset)', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    w.tart.vms.delete(NAME);
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(r.kind).toBe('created');
+    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+  });
+});
+
 describe('the other operations', () => {
   it('halt asks the guest to power off first, then records stopped', async () => {
     const w = world();
