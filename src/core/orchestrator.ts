@@ -277,7 +277,8 @@ export class Orchestrator {
     this.mark(name, 'ssh-key', 'end', 'ok', this.d.clock.now() - t0);
     await markDone('ssh-key');
     const facts = parseProbe(probeOut);
-    const os: GuestOs = facts.os;
+    // Tart's own record of the guest OS (tart get) wins; uname is the fallback for VMs tk did not configure.
+    const os: GuestOs = rec.os ?? facts.os;
     if (rec.os !== os) await this.updateRecord(name, (r) => (r.os = os));
     const rest = steps.filter((s) => s !== 'ssh-key');
     if (rest.length === 0) {

@@ -116,6 +116,36 @@ describe('enter', () => {
   }, 90_000);
 });
 
+describe('macOS guest image', () => {
+  let w: E2eWorld;
+  beforeAll(() => {
+    w = e2eWorld();
+    // A macOS image needs 4 CPUs and 8 GiB (cpuCountMin/memorySizeMin); direct credentials (none here).
+    writeFileSync(
+      join(w.env['TK_HOME'] as string, 'config.toml'),
+      ['agent_install_command = ""', 'credential_proxy = false', 'base_image = "ghcr.io/cirruslabs/macos-tahoe-base:latest"', 'vm_cpus = 4', 'vm_memory = 8192', 'share_claude_dirs = []', ''].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await w.cleanup();
+  }, 60_000);
+
+  it('uses the automounted share, skips Linux-only steps with a note, and really suspends and resumes', async () => {
+    const s = await w.tk(['spawn', 'mac', '--no-interactive', '--json']);
+    expect(s.code).toBe(0);
+    const { name } = JSON.parse(s.stdout).data as { name: string };
+    expect((await w.tk(['exec', name, '--', 'pwd'])).stdout).toBe('/Volumes/My Shared Files/code\n');
+    const log = (await w.tk(['logs', name])).stdout;
+    expect(log).toMatch(/hostname.*skipped.*macOS guest/);
+    expect((await w.tk(['suspend', name])).code).toBe(0);
+    expect(w.tart(['list', '--format', 'json'])).toMatch(/"State" : "suspended"/);
+    const r = await w.tk(['resume', name, '--json']);
+    expect(JSON.parse(r.stdout).data.kind).toBe('resumed');
+    expect((await w.tk(['exec', name, '--', 'sh', '-c', 'test -f "$HOME/.tk/env.sh" && pwd'])).stdout).toBe('/Volumes/My Shared Files/code\n');
+    expect((await w.tk(['destroy', name, '--force'])).code).toBe(0);
+  }, 90_000);
+});
+
 describe('concurrency and interruption', () => {
   let w: E2eWorld;
   beforeAll(() => {
