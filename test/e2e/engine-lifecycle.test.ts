@@ -31,6 +31,23 @@ describe('tk against tart-sim', () => {
     const h = await w.tk(['exec', name, '--', 'hostname']);
     expect(h).toMatchObject({ code: 0, stdout: 'feat-x\n' });
 
+    // Profile scripts ran with the profile env in the worktree; Claude dirs are shared read-only;
+    // the agent-state hook writes the host's status file through the tk-status share.
+    expect((await w.tk(['exec', name, '--', 'cat', '/home/admin/profile-ran'])).stdout).toBe('TACHIKOMA=1 pwd=/mnt/tachikoma/code\n');
+    expect((await w.tk(['exec', name, '--', 'cat', '/home/admin/.claude/skills/hello.md'])).stdout).toBe('skill\n');
+    expect((await w.tk(['exec', name, '--', 'sh', '-c', 'echo x > ~/.claude/skills/new.md'])).code).not.toBe(0);
+    expect((await w.tk(['exec', name, '--', 'sh', '-c', '"$HOME/.tk/agent-state" waiting'])).code).toBe(0);
+    const agent = JSON.parse(readFileSync(join(w.env['TK_HOME'] as string, 'vms', name, 'status', 'agent.json'), 'utf8')) as { state: string; at: string };
+    expect(agent.state).toBe('waiting');
+    const settings = JSON.parse((await w.tk(['exec', name, '--', 'cat', '/home/admin/.claude/settings.json'])).stdout) as { hooks: Record<string, unknown> };
+    expect(Object.keys(settings.hooks).sort()).toEqual(['Notification', 'PreToolUse', 'Stop', 'UserPromptSubmit']);
+    const cj = JSON.parse((await w.tk(['exec', name, '--', 'cat', '/home/admin/.claude.json'])).stdout) as { hasCompletedOnboarding: boolean; projects: Record<string, { hasTrustDialogAccepted: boolean }> };
+    expect(cj.hasCompletedOnboarding).toBe(true);
+    expect(cj.projects['/mnt/tachikoma/code']?.hasTrustDialogAccepted).toBe(true);
+    const envOut = (await w.tk(['exec', name, '--', 'sh', '-c', 'echo "$ANTHROPIC_BASE_URL|$CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"'])).stdout;
+    expect(envOut).toMatch(/^http:\/\/127\.0\.0\.1:\d+\|1\n$/);
+    expect(readFileSync(join(w.env['TK_HOME'] as string, 'logs', `${name}.log`), 'utf8')).not.toMatch(/ANTHROPIC_AUTH_TOKEN=|tk:[A-Za-z0-9_-]{20,}@/);
+
     const rc = await w.tk(['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
     expect(rc).toMatchObject({ code: 7, stdout: 'out\n', stderr: 'err\n' });
 
