@@ -26,6 +26,14 @@ export function createHostFiles(paths: TkPaths, env: NodeJS.ProcessEnv = process
       appendFileSync(p, text.endsWith('\n') ? text : text + '\n', { mode: 0o600 });
     },
     logPath: (vm) => logPath(paths.home, vm),
+    logTail(vm, n) {
+      try {
+        const text = readFileSync(logPath(paths.home, vm), 'utf8').slice(-16_384);
+        return text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('@@tk ')).slice(-n).map((l) => l.slice(0, 300));
+      } catch {
+        return [];
+      }
+    },
     ensureStatusDir(vm) {
       const p = join(vmDir(paths.home, vm), 'status');
       mkdirSync(p, { recursive: true, mode: 0o700 });

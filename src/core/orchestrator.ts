@@ -148,6 +148,7 @@ export class Orchestrator {
           expectedHostKey: rec.host_key ?? null,
           justStarted: kind !== 'reconnected',
           logPath: this.d.host.logPath(name),
+          logTail: () => this.d.host.logTail(name, 3),
           ...(signal ? { signal } : {}),
           onPhase: (p, m) => report(p, m),
           log: (l) => this.log(name, l),

@@ -5,6 +5,8 @@ export interface HostFiles {
   /** Appends lines (each gets a newline) to `$TK_HOME/logs/<vm>.log`. */
   appendLog(vm: string, text: string): void;
   logPath(vm: string): string;
+  /** The last `n` lines of the VM's log that are not phase markers (e.g. why `tart run` died). */
+  logTail(vm: string, n: number): string[];
   /** Creates `$TK_HOME/vms/<vm>/status` and returns it. */
   ensureStatusDir(vm: string): string;
   /** tk's key pair (generated once); returns the private key path and the public key line. */

@@ -260,6 +260,9 @@ export class MemHost implements HostFiles {
   logPath(vm: string) {
     return `/tkhome/logs/${vm}.log`;
   }
+  logTail(vm: string, n: number) {
+    return (this.logs.get(vm) ?? '').split('\n').filter((l) => l && !l.startsWith('@@tk ')).slice(-n);
+  }
   ensureStatusDir(vm: string) {
     return `/tkhome/vms/${vm}/status`;
   }

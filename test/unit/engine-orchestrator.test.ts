@@ -184,8 +184,10 @@ describe('more spawn details', () => {
   it('a tart run that dies is reported with the log, and the VM record is kept as failed', async () => {
     const w = world();
     w.tart.lockDelay = 1000;
+    w.host.appendLog(NAME, 'Error: something tart said');
     const err = await failure(w.app.spawn({ cwd: '/repos/app', branch: 'feat' }));
     expect(err.message).toContain('stopped while booting');
+    expect(err.message).toContain('Error: something tart said');
     expect(err.hint).toContain('/tkhome/logs/');
     expect(w.store.state.vms[0]?.provision?.phase).toBe('failed');
   });
