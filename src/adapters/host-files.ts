@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { HostFiles } from '../ports/host.js';
+import { acquireLock } from './file-lock.js';
 import { logPath, vmDir, type TkPaths } from './paths.js';
 import { checkoutOf, readScriptInside } from './repo-files.js';
 
@@ -116,6 +117,9 @@ export function createHostFiles(paths: TkPaths, env: NodeJS.ProcessEnv = process
     gitDir(mainRoot) {
       const p = join(mainRoot, '.git');
       return isDir(p) ? p : null;
+    },
+    async lockVm(vm, timeoutMs) {
+      return acquireLock(join(paths.home, 'locks', `${vm}.lock`), { timeoutMs, what: `VM ${vm} (another tk is creating, starting or removing it)` });
     },
     removeVmFiles(vm) {
       const lp = logPath(paths.home, vm);

@@ -109,15 +109,30 @@ export class App implements TkService {
       return structuredClone(r);
     });
     vm = rec.name;
-    const r = await this.orch.bringUp(rec, report, opts.signal);
+    const r = await this.locked(rec.name, async () => {
+      // Re-read under the lock: another tk may have just finished (or removed) this VM.
+      const fresh = findVm(await this.d.store.read(), rec.name) ?? rec;
+      return this.orch.bringUp(fresh, report, opts.signal);
+    });
     this.lastRoundTrips = r.roundTrips;
     return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned };
   }
 
+  /** Runs fn holding the VM's cross-process lock (waits for another tk working on it). */
+  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const release = await this.d.host.lockVm(name, (this.d.config.boot_timeout_secs + 600) * 1000);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
   async resume(name: string, opts: OpOptions = {}): Promise<SpawnResult> {
-    const rec = await this.record(name);
-    const r = await this.orch.bringUp(rec, this.reporter(() => name, opts), opts.signal);
+    await this.record(name);
+    const r = await this.locked(name, async () => this.orch.bringUp(await this.record(name), this.reporter(() => name, opts), opts.signal));
     this.lastRoundTrips = r.roundTrips;
+    const rec = await this.record(name);
     return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned };
   }
 
@@ -216,6 +231,11 @@ export class App implements TkService {
   }
 
   async halt(name: string, opts: OpOptions = {}): Promise<void> {
+    await this.record(name);
+    return this.locked(name, () => this.haltLocked(name, opts));
+  }
+
+  private async haltLocked(name: string, opts: OpOptions): Promise<void> {
     const rec = await this.record(name);
     const report = this.reporter(() => name, opts);
     const row = await this.orch.tartRow(name, opts.signal);
@@ -307,6 +327,10 @@ export class App implements TkService {
   }
 
   async destroy(name: string, opts: OpOptions & { discardChanges: boolean }): Promise<DestroyReport> {
+    return this.locked(name, () => this.destroyLocked(name, opts));
+  }
+
+  private async destroyLocked(name: string, opts: OpOptions & { discardChanges: boolean }): Promise<DestroyReport> {
     const plan = await this.destroyPlan(name);
     const rec = findVm(await this.d.store.read(), name);
     const report = this.reporter(() => name, opts);

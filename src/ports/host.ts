@@ -24,6 +24,11 @@ export interface HostFiles {
   readScripts(paths: readonly string[]): { scripts: Array<{ path: string; content: string }>; missing: string[] };
   /** `<mainRoot>/.git` when it is a directory. */
   gitDir(mainRoot: string): string | null;
+  /**
+   * Cross-process lock for one VM's lifecycle operations (spawn, resume, halt, destroy), so two tk
+   * processes never clone, start or delete the same VM at once. A dead holder's lock is broken.
+   */
+  lockVm(vm: string, timeoutMs: number): Promise<() => void>;
   /** Removes the log and the per-VM dir (status, known_hosts). */
   removeVmFiles(vm: string): { logsRemoved: boolean };
 }

@@ -185,6 +185,14 @@ describe('concurrency and interruption', () => {
     for (const n of names) expect((await w.tk(['destroy', n, '--force'])).code).toBe(0);
   }, 180_000);
 
+  it('two tk processes spawning the same branch: one VM, one clone', async () => {
+    const [a, b] = await Promise.all([w.tk(['spawn', 'same', '--no-interactive', '--json']), w.tk(['spawn', 'same', '--no-interactive', '--json'])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const kinds = [a, b].map((r) => (JSON.parse(r.stdout) as { data: { kind: string } }).data.kind).sort();
+    expect(kinds).toEqual(['created', 'reconnected']);
+    expect((await w.tk(['destroy', 'tachikoma-myrepo-same', '--force'])).code).toBe(0);
+  }, 60_000);
+
   it('spawns SIGKILLed at random moments are finished by the next spawn', async () => {
     for (let i = 0; i < 5; i++) {
       const branch = `k${i}`;

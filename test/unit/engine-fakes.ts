@@ -290,6 +290,15 @@ export class MemHost implements HostFiles {
   gitDir() {
     return '/repos/app/.git';
   }
+  locks = new Map<string, Promise<void>>();
+  async lockVm(vm: string) {
+    const prev = this.locks.get(vm) ?? Promise.resolve();
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    this.locks.set(vm, prev.then(() => next));
+    await prev;
+    return release;
+  }
   removeVmFiles() {
     return { logsRemoved: true };
   }

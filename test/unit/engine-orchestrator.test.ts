@@ -192,6 +192,13 @@ describe('more spawn details', () => {
     expect(w.store.state.vms[0]?.provision?.phase).toBe('failed');
   });
 
+  it('two spawns of one branch at once: one creates, the other waits and reconnects (never a second clone)', async () => {
+    const w = world();
+    const [a, b] = await Promise.all([w.app.spawn({ cwd: '/repos/app', branch: 'feat' }), w.app.spawn({ cwd: '/repos/app', branch: 'feat' })]);
+    expect([a.kind, b.kind].sort()).toEqual(['created', 'reconnected']);
+    expect(w.tart.calls.filter((c) => c[0] === 'clone')).toHaveLength(1);
+  });
+
   it('ensures the credential proxy on every outcome (the token is reused), not only when provisioning', async () => {
     const w = world();
     await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
