@@ -7,6 +7,16 @@ import { createTart } from '../../src/adapters/tart.js';
 import { tempDir } from '../helpers/git-repo.js';
 import { TART, ensureBuilt } from '../e2e/engine-helpers.js';
 
+async function failure(p: Promise<unknown>): Promise<TartError> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TartError) return e;
+    throw e;
+  }
+  throw new Error('expected a TartError');
+}
+
 let dir: string;
 let env: NodeJS.ProcessEnv;
 beforeAll(async () => {
@@ -43,13 +53,13 @@ describe('tart adapter', () => {
 
   it('failures are TartErrors with argv and stderr; a missing binary says how to install Tart', async () => {
     const tart = createTart({ tartPath: TART, env });
-    const e = await tart.get('nope').catch((x: unknown) => x as TartError);
+    const e = await failure(tart.get('nope'));
     expect(e).toBeInstanceOf(TartError);
     expect(e.argv).toEqual(['get', 'nope', '--format', 'json']);
     expect(e.stderr).toContain('does not exist');
-    const missing = await createTart({ tartPath: join(dir, 'no-tart'), env }).list().catch((x: unknown) => x as TartError);
+    const missing = await failure(createTart({ tartPath: join(dir, 'no-tart'), env }).list());
     expect(missing.hint).toContain('TK_TART');
-    const run = await createTart({ tartPath: join(dir, 'no-tart'), env }).run('x', { dirs: [], noGraphics: true, suspendable: false, logFile: join(dir, 'logs', 'x.log') }).catch((x: unknown) => x as TartError);
+    const run = await failure(createTart({ tartPath: join(dir, 'no-tart'), env }).run('x', { dirs: [], noGraphics: true, suspendable: false, logFile: join(dir, 'logs', 'x.log') }));
     expect(run).toBeInstanceOf(TartError);
   });
 
@@ -58,7 +68,7 @@ describe('tart adapter', () => {
     writeFileSync(slow, '#!/bin/sh\nexec sleep 30\n');
     chmodSync(slow, 0o755);
     const t0 = Date.now();
-    const e = await createTart({ tartPath: slow, env, timeoutMs: 300 }).set('x', { cpu: 1 }).catch((x: unknown) => x as TartError);
+    const e = await failure(createTart({ tartPath: slow, env, timeoutMs: 300 }).set('x', { cpu: 1 }));
     expect(e).toBeInstanceOf(TartError);
     expect(e.message).toContain('timed out');
     expect(Date.now() - t0).toBeLessThan(10_000);
