@@ -48,6 +48,7 @@ describe('tk against tart-sim', () => {
     expect(envOut).toMatch(/^http:\/\/127\.0\.0\.1:\d+\|1\n$/);
     expect(readFileSync(join(w.env['TK_HOME'] as string, 'logs', `${name}.log`), 'utf8')).not.toMatch(/ANTHROPIC_AUTH_TOKEN=|tk:[A-Za-z0-9_-]{20,}@/);
 
+    expect((await w.tk(['exec', name, '--', 'tr', 'a-z', 'A-Z'], { input: 'piped in\n' })).stdout).toBe('PIPED IN\n');
     const rc = await w.tk(['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
     expect(rc).toMatchObject({ code: 7, stdout: 'out\n', stderr: 'err\n' });
 
@@ -193,14 +194,17 @@ describe('concurrency and interruption', () => {
     expect((await w.tk(['destroy', 'tachikoma-myrepo-same', '--force'])).code).toBe(0);
   }, 60_000);
 
-  it('spawns SIGKILLed at random moments are finished by the next spawn', async () => {
+  it('spawns SIGKILLed, interrupted (SIGINT) or terminated at random moments are finished by the next spawn', async () => {
     for (let i = 0; i < 5; i++) {
       const branch = `k${i}`;
       const child = w.tkChild(['spawn', branch, '--no-interactive']);
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 900)));
-      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      const sig = (['SIGKILL', 'SIGINT', 'SIGTERM'] as const)[i % 3] as NodeJS.Signals;
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      child.kill(sig);
+      const code = await exited;
+      // Ctrl-C / SIGTERM: tk stops cleanly with 130 (or had already finished).
+      if (sig !== 'SIGKILL') expect([0, 130]).toContain(code);
       const again = await w.tk(['spawn', branch, '--no-interactive', '--json']);
       expect(again.stderr.match(/^error.*/m)?.[0] ?? '').toBe('');
       const { name } = JSON.parse(again.stdout).data as { name: string };
