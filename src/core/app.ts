@@ -79,6 +79,8 @@ export class App implements TkService {
     const report = this.reporter(() => vm, opts);
     const info = await git.repoInfo(opts.cwd);
     const branch = opts.branch ?? (await git.currentBranch(opts.cwd));
+    // Provisional name for progress events (decided for good under the state lock below).
+    vm = resolveVmName(info.repoName, branch, (await this.d.store.read()).vms, info.mainRoot);
     report('worktree', 'Preparing worktree...');
     const wt = await git.ensureWorktree({ mainRoot: info.mainRoot, repoName: info.repoName, branch, worktreeDir: config.worktree_dir });
     interrupted(opts.signal);

@@ -19,9 +19,11 @@ const ops = (w: ReturnType<typeof world>) => w.tart.calls.map((c) => c[0]).filte
 describe('spawn state machine', () => {
   it('creates: records intent, clones, sets cpu/memory/random MAC, runs with the shares, provisions everything in 2 round trips', async () => {
     const w = world({ vm_cpus: 2, vm_memory: 2048 });
-    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    const events: string[] = [];
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat', onProgress: (e) => events.push(`${e.vm} ${e.phase}`) });
     expect(r.kind).toBe('created');
     expect(r.name).toBe(NAME);
+    expect(events.slice(0, 3)).toEqual([`${NAME} worktree`, `${NAME} clone`, `${NAME} configure`]);
     expect(ops(w)).toEqual(['clone', 'set', 'get', 'run']);
     const set = w.tart.calls.find((c) => c[0] === 'set');
     expect(JSON.parse(set?.[2] ?? '{}')).toEqual({ cpu: 2, memoryMb: 2048, randomMac: true });
