@@ -79,14 +79,48 @@ export function createSsh(): SshPort {
   };
 }
 
+let execSeq = 0;
+
+/**
+ * OpenSSH's sshd ignores "signal" channel requests for commands without a pty, and closing the
+ * channel does not end the command either. So a command that may have to be stopped (timeout or
+ * abort) records its process group in the guest first (sshd makes each session's shell a process
+ * group leader), and stopping it kills that group over a second channel of the same connection.
+ */
+function killable(command: string): { command: string; pidFile: string } {
+  const pidFile = `/tmp/.tk-exec-${process.pid}-${Date.now().toString(36)}-${execSeq++}`;
+  return {
+    pidFile,
+    command: `printf '%s' "$$" > ${pidFile}; ( ${command}
+); tk_rc=$?; rm -f ${pidFile}; exit $tk_rc`,
+  };
+}
+
+function killGroup(client: InstanceType<typeof Client>, pidFile: string): void {
+  const cmd = `pg=$(cat ${pidFile} 2>/dev/null) && [ -n "$pg" ] && kill -KILL -- "-$pg" 2>/dev/null; rm -f ${pidFile}`;
+  try {
+    client.exec(cmd, (err, stream) => {
+      if (err) return;
+      stream.on('close', () => undefined).resume();
+      stream.stderr.resume();
+      stream.end();
+    });
+  } catch {
+    /* the connection is gone: the command dies with it */
+  }
+}
+
 function run(client: InstanceType<typeof Client>, command: string, opts: SshRunOptions = {}): Promise<number> {
+  const stoppable = opts.timeoutMs !== undefined || opts.signal !== undefined ? killable(command) : null;
   return new Promise((resolve, reject) => {
-    client.exec(command, (err, stream) => {
+    client.exec(stoppable ? stoppable.command : command, (err, stream) => {
       if (err) return reject(err);
       let code: number | null = null;
       let timer: NodeJS.Timeout | undefined;
       const kill = (c: number) => {
+        if (code !== null) return;
         code = c;
+        if (stoppable) killGroup(client, stoppable.pidFile);
         try {
           stream.signal('KILL');
         } catch {

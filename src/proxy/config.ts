@@ -1,6 +1,7 @@
 // Credential proxy configuration: the config keys (tachikoma names), defaults and validation.
 // None of these keys is repo-settable: the config loader only takes them from trusted layers.
 import { isIP } from 'node:net';
+import { isUnspecifiedIp } from '../core/config.js';
 import { TkError } from '../core/errors.js';
 
 export interface ProxyConfig {
@@ -73,7 +74,7 @@ export function validateBind(bind: string, origin = 'credential_proxy_bind'): st
       hint: 'Use the host address the VMs reach (192.168.64.1 for Tart, 127.0.0.1 for tart-sim).',
     });
   }
-  if (b === '0.0.0.0' || b === '::' || /^0+(\.0+){3}$/.test(b) || /^[0:]+$/.test(b)) {
+  if (isUnspecifiedIp(b)) {
     throw new TkError('config', `Refusing to bind the credential proxy to ${b} (${origin}): that would expose it on every network.`, {
       hint: 'Use the host address the VMs reach (192.168.64.1 for Tart, 127.0.0.1 for tart-sim).',
     });

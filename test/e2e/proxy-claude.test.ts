@@ -1,7 +1,7 @@
 // The real Claude Code CLI (`claude -p`) through the credential proxy, with exactly the environment
 // provisioning gives a guest (CredentialProxyControl.guestCredentials), against a loopback fake
 // Messages API. Host variant: claude runs on this host with a fresh HOME and nothing but that env.
-// The in-VM variant (tart-sim guest, profile sourced) is wired by the lead after the merge.
+// The in-VM variant (claude -p inside a tart-sim guest) is test/e2e/proxy-vm.test.ts.
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -18,7 +18,7 @@ describe('proxy config', () => {
   it('validates the bind address: IP literal, never a wildcard', () => {
     expect(validateBind('127.0.0.1')).toBe('127.0.0.1');
     expect(validateBind('[::1]')).toBe('::1');
-    for (const bad of ['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0', 'localhost', '192.168.64', '', 'example.com']) {
+    for (const bad of ['0.0.0.0', '::', '[::]', '0:0:0:0:0:0:0:0', '::ffff:0.0.0.0', '::ffff:0:0', 'localhost', '192.168.64', '', 'example.com']) {
       expect(() => validateBind(bad), bad).toThrow(TkError);
     }
     expect(() => resolveProxyConfig({ credential_proxy_bind: '0.0.0.0' })).toThrow(/Refusing to bind.*0\.0\.0\.0/);

@@ -47,6 +47,11 @@ export class FakeTart implements TartPort {
   staleIp: { vm: string; answersAs: string; times: number } | null = null;
   failNext: Record<string, Error> = {};
   macs = 1;
+  /** list() calls after a run during which the VM still lists as stopped (`tart run` not yet holding its lock). */
+  runLag = 0;
+  /** VMs whose `tart run` dies at once (after runLag). */
+  runDies = new Set<string>();
+  private lagging = new Map<string, number>();
   image = { os: 'linux' as 'linux' | 'darwin' };
   /** list() calls after `run` that still show the VM stopped (a run process not yet holding its lock). */
   lockDelay = 0;
@@ -66,7 +71,17 @@ export class FakeTart implements TartPort {
   }
   async list(): Promise<TartVm[]> {
     this.calls.push(['list']);
-    return [...this.vms.values()].map((v) => ({ name: v.name, source: 'local', state: this.seenState(v), running: v.state === 'running', diskGb: 20, sizeGb: 3 }));
+    const shown = (v: FakeVm): FakeVm['state'] => {
+      const lag = this.lagging.get(v.name) ?? 0;
+      if (lag <= 0) return this.seenState(v);
+      this.lagging.set(v.name, lag - 1);
+      if (lag === 1 && this.runDies.has(v.name)) v.state = 'stopped';
+      return 'stopped';
+    };
+    return [...this.vms.values()].map((v) => {
+      const state = shown(v);
+      return { name: v.name, source: 'local', state, running: state === 'running', diskGb: 20, sizeGb: 3 };
+    });
   }
   private seenState(v: FakeVm): FakeVm['state'] {
     const left = this.pendingLock.get(v.name) ?? 0;
@@ -106,6 +121,7 @@ export class FakeTart implements TartPort {
     v.booted = true;
     v.ipDelay = 1;
     v.runOpts = o;
+    if (this.runLag > 0 || this.runDies.has(name)) this.lagging.set(name, Math.max(1, this.runLag));
   }
   async ip(name: string): Promise<string | null> {
     this.calls.push(['ip', name]);

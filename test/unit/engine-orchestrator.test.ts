@@ -122,6 +122,24 @@ describe('spawn state machine', () => {
     expect(r.provisioned).toEqual([...PROVISION_STEPS]);
   });
 
+  it('tolerates `tart run` not holding its lock yet: a VM that lists as stopped right after run still boots', async () => {
+    const w = world();
+    w.tart.runLag = 3;
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(r.kind).toBe('created');
+    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+  });
+
+  it('a `tart run` that dies at once is still reported as stopped while booting (after the start-up grace)', async () => {
+    const w = world();
+    w.tart.runDies.add(NAME);
+    const t0 = w.clock.t;
+    const err = await failure(w.app.spawn({ cwd: '/repos/app', branch: 'feat' }));
+    expect(err.message).toBe(`The VM ${NAME} stopped while booting.`);
+    expect(err.hint).toContain('/tkhome/logs/');
+    expect(w.clock.t - t0).toBeLessThan(60_000);
+  });
+
   it('rejects a stale lease: an IP answering with another VM\'s host key is not accepted', async () => {
     const w = world();
     await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
