@@ -183,10 +183,38 @@ export class App implements TkService {
     return rec;
   }
 
+  /**
+   * A session to a running VM. The recorded IP is tried first: the host key recorded at first boot
+   * proves it is this VM, so no `tart list` is needed; otherwise the VM's state is checked (clear
+   * error when stopped) and the IP refreshed.
+   */
+  private async fastConnect(name: string, what: string, signal?: AbortSignal) {
+    const rec0 = await this.record(name);
+    if (rec0.ip && rec0.host_key && rec0.status === 'running') {
+      const key = await this.d.host.ensureSshKey();
+      try {
+        const session = await this.d.ssh.connect({
+          host: rec0.ip,
+          port: this.d.config.ssh_port,
+          user: this.d.config.ssh_user,
+          keyPath: key.keyPath,
+          readyTimeoutMs: 3000,
+          ...(signal ? { signal } : {}),
+          verifyHostKey: (k) => k === rec0.host_key,
+        });
+        return { session, rec: rec0, ip: rec0.ip };
+      } catch {
+        interrupted(signal);
+      }
+    }
+    const rec = await this.requireRunning(name, what);
+    const { session, ip } = await this.connect(rec, signal);
+    return { session, rec, ip };
+  }
+
   async exec(name: string, argv: string[], io: ExecIo): Promise<number> {
     if (argv.length === 0) throw new TkError('usage', 'No command given.', { hint: 'Usage: tk exec [NAME] -- CMD [ARGS...]' });
-    const rec = await this.requireRunning(name, 'run a command in it');
-    const { session } = await this.connect(rec, io.signal);
+    const { session, rec } = await this.fastConnect(name, 'run a command in it', io.signal);
     try {
       const code = guestWorktree(rec.os ?? 'linux');
       const cmd = `. "$HOME/.tk/env.sh" 2>/dev/null; cd ${shq(code)} 2>/dev/null || cd "$HOME"; exec ${argv.map(shq).join(' ')}`;
@@ -203,9 +231,8 @@ export class App implements TkService {
   }
 
   async enterCommand(name: string, opts: { agent?: boolean; term?: string } = {}): Promise<InteractiveCommand> {
-    const rec = await this.requireRunning(name, 'enter it');
-    // Refresh the IP (the VM may have restarted with another lease) and verify the host key once.
-    const { session, ip } = await this.connect(rec);
+    // Verify the host key once (and refresh the IP when the recorded one no longer answers).
+    const { session, ip, rec } = await this.fastConnect(name, 'enter it');
     session.close();
     const { host, config } = this.d;
     const key = await host.ensureSshKey();

@@ -292,6 +292,18 @@ describe('the other operations', () => {
     expect(cmd).toContain('.tk/env.sh');
   });
 
+  it('exec reaches a running VM without asking Tart (the host key proves the IP), and still explains a VM stopped out of band', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    w.tart.calls = [];
+    expect(await w.app.exec(NAME, ['true'], { stdout: () => undefined, stderr: () => undefined })).toBe(0);
+    expect(w.tart.calls).toEqual([]);
+    const vm = w.tart.vms.get(NAME);
+    if (vm) vm.state = 'stopped';
+    const err = await failure(w.app.exec(NAME, ['true'], { stdout: () => undefined, stderr: () => undefined }));
+    expect(err.hint).toContain(`tk resume ${NAME}`);
+  });
+
   it('exec and enter on a stopped VM fail with the command to run', async () => {
     const w = world();
     await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
