@@ -132,6 +132,15 @@ describe('enter', () => {
     }
     expect(w.closeMasters()).toBeGreaterThan(0);
   }, 90_000);
+
+  it('tk BRANCH on a terminal spawns the VM and ends in its shell', async () => {
+    const p = spawnPty(TK, ['feat/pty'], { env: { ...w.env, TERM: 'xterm-256color' }, cwd: w.root });
+    await p.waitFor(/\$ $/m, 60_000).catch(() => undefined);
+    p.write('echo "H=$(hostname)"; exit\r');
+    await p.waitFor('H=feat-pty', 30_000);
+    expect(await p.exited()).toBe(0);
+    w.closeMasters();
+  }, 90_000);
 });
 
 describe('macOS guest image', () => {
