@@ -18,6 +18,8 @@ export interface BootWaitInput {
   /** Host key recorded at first boot; null: trust on first use. */
   expectedHostKey: string | null;
   logPath: string;
+  /** Last lines of the VM log (tart run's output) for the error when the VM dies. */
+  logTail?: () => string[];
   signal?: AbortSignal;
   /** `tart run` was just spawned: tolerate a short "stopped" while it starts. */
   justStarted?: boolean;
@@ -34,22 +36,13 @@ function interrupted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new TkError('interrupted', 'Interrupted.', { hint: 'Run the same tk command again: it resumes where it stopped.' });
 }
 
-/**
- * `tart run` returns to us (detached) before it has loaded the VM and taken its lock, so for a
- * moment `tart list` still says "stopped". Only after this long, or once the VM was seen running,
- * does "not running" mean the run process died.
- */
-export const RUN_START_GRACE_MS = 10_000;
-
 export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
   const { vm, tart, clock } = inp;
-  const startedAt = clock.now();
-  let seenRunning = false;
   let lastIp: string | null = null;
   let lastErr = '';
   let rejectedKey = false;
-  // A reconnect finds the VM running already; only a VM we just started gets the start-up grace.
-  const graceMs = inp.justStarted === false ? 0 : RUN_START_GRACE_MS;
+  let seenRunning = false;
+  const graceUntil = inp.justStarted ? clock.now() + 15_000 : 0;
   inp.onPhase?.('ip', 'Waiting for an IP address...');
   for (;;) {
     interrupted(inp.signal);
@@ -58,14 +51,17 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
     // The VM must still be running (a dead `tart run` would otherwise look like a slow DHCP).
     const vms = await tart.list(inp.signal);
     const row = vms.find((v) => v.name === vm && v.source === 'local');
-    if (!row || row.state !== 'running') {
-      if (!seenRunning && clock.now() - startedAt < graceMs) {
-        await clock.sleep(Math.min(200, Math.max(0, inp.deadline - clock.now())), inp.signal);
-        continue;
-      }
-      throw new TkError('vm', `The VM ${vm} stopped while booting.`, { hint: `See its log: ${inp.logPath}\nThen run \`tk spawn\` again, or remove it with \`tk destroy ${vm}\`.` });
+    if (row?.state === 'running') seenRunning = true;
+    else if (!seenRunning && clock.now() < graceUntil) {
+      // A `tart run` just spawned takes a moment to hold the VM's lock.
+      await clock.sleep(200, inp.signal);
+      continue;
     }
-    seenRunning = true;
+    if (!row || row.state !== 'running') {
+      const tail = inp.logTail?.() ?? [];
+      const why = tail.length ? `\n  ${tail.map((l) => l.replace(/[\u0000-\u001f\u007f]/g, '')).join('\n  ')}` : '';
+      throw new TkError('vm', `The VM ${vm} stopped while booting.${why}`, { hint: `See its log: ${inp.logPath}\nThen run \`tk spawn\` again, or remove it with \`tk destroy ${vm}\`.` });
+    }
     const waitSecs = Math.max(1, Math.min(5, Math.floor(remainingMs / 1000)));
     const ip = await tart.ip(vm, waitSecs, inp.signal).catch(() => null);
     if (!ip) continue;
