@@ -1,6 +1,6 @@
 // Remote names (Tart's Reference.g4 grammar) and the OCI cache:
 // cache/OCIs/<host, ':' as %3A>/<namespace…>/<tag> is a symlink to the sibling sha256:<hex> directory.
-import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, unlinkSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { isCompleteDir, ociCacheDir } from './home.js';
 
@@ -77,8 +77,20 @@ export function linked(from: RemoteName, to: RemoteName): boolean {
 export function link(from: RemoteName, to: RemoteName): void {
   const p = ociPath(from);
   mkdirSync(dirname(p), { recursive: true });
-  rmSync(p, { recursive: true, force: true });
-  symlinkSync(ociPath(to), p);
+  if (!linked(from, to)) {
+    // Atomic replace (symlink beside it, then rename over it): a concurrent clone reading the tag
+    // never finds it missing, which a remove-then-create let happen.
+    const tmp = `${p}.sim-link-${process.pid}`;
+    rmSync(tmp, { force: true });
+    symlinkSync(ociPath(to), tmp);
+    try {
+      renameSync(tmp, p);
+    } catch {
+      // p is a real directory (an old layout): rename cannot replace it.
+      rmSync(p, { recursive: true, force: true });
+      renameSync(tmp, p);
+    }
+  }
   ociGc();
 }
 
