@@ -24,10 +24,12 @@ if [ ! -d "$demo/repo/.git" ]; then
   git -C "$demo/repo" add -A
   git -C "$demo/repo" -c user.name=demo -c user.email=demo@localhost commit -qm "Initial commit"
 fi
-# Demo config: loopback proxy (sim guests share the host's loopback), no agent download (no internet here).
+# Demo config: loopback proxy on its own port (sim guests share the host's loopback), no agent
+# download (the demo must work offline).
 cat > "$TK_HOME/config.toml" <<TOML
 base_image = "ubuntu"
 credential_proxy_bind = "127.0.0.1"
+credential_proxy_port = 19380
 agent_install_command = ""
 vm_display = "none"
 TOML
