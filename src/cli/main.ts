@@ -1,7 +1,5 @@
 // tk's command line: global flags, the command table (modules load lazily), dispatch, exit codes.
 // Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted; `exec` returns the remote code.
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
 import pkg from '../../package.json' with { type: 'json' };
 import { TkError, toTkError } from '../core/errors.js';
 import type { LoadedConfig } from '../adapters/config-loader.js';
@@ -208,7 +206,7 @@ async function runDashboard(ctx: CommandContext): Promise<number> {
 }
 
 /** Process entry: real streams, signals, exit code. */
-async function run(): Promise<void> {
+export async function run(): Promise<void> {
   const ac = new AbortController();
   let held = false;
   let interrupts = 0;
@@ -236,14 +234,3 @@ async function run(): Promise<void> {
   process.exit(code);
 }
 
-function isEntry(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) void run();
