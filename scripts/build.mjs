@@ -64,10 +64,19 @@ const builtinsByGetter = {
   name: 'tk-builtins-by-getter',
   setup(b) {
     b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'tk-builtin' }));
-    b.onLoad({ filter: /.*/, namespace: 'tk-builtin' }, (a) => ({
-      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(a.path)});`,
-      loader: 'js',
-    }));
+    // One ESM export per data property, each a pure read that esbuild drops when nothing imports
+    // it. Accessors (lazy getters such as fs.promises, crypto.subtle) are left out: importing one
+    // fails the build instead of running it at start-up.
+    b.onLoad({ filter: /.*/, namespace: 'tk-builtin' }, (a) => {
+      const descs = Object.getOwnPropertyDescriptors(process.getBuiltinModule(a.path));
+      const names = Object.keys(descs).filter((k) => 'value' in descs[k] && k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
+      return {
+        contents:
+          `const m = process.getBuiltinModule(${JSON.stringify(a.path)});\nconst get = (k) => m[k];\nexport default m;\n` +
+          names.map((k) => `export const ${k} = /* @__PURE__ */ get(${JSON.stringify(k)});`).join('\n'),
+        loader: 'js',
+      };
+    });
   },
 };
 const entries = [
