@@ -6,7 +6,13 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const out = join(root, 'dist');
+// --out DIR: build elsewhere (tests build their own copy); --only tk: just the tk CLI.
+const arg = (name) => {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+};
+const out = arg('--out') ?? join(root, 'dist');
+const only = arg('--only');
 
 // CommonJS dependencies (ssh2) call require() for Node built-ins and read __dirname/__filename at
 // load time (ssh2's poly1305 wasm loader); give every ESM chunk those.
@@ -36,8 +42,48 @@ const common = {
   define: { 'process.env.NODE_ENV': '"production"' },
   jsx: 'automatic',
 };
+// dist/tk/tk.js (src/cli/tk.ts, tiny) loads dist/tk/list.js for `tk list` / `tk ls` and
+// dist/tk/main.js for everything else. list.js is main.ts in one file (no code splitting) with
+// src/cli/entries-list.ts (the list command only) in place of entries.ts: loading ~18 chunks cost
+// ~7 ms of start-up. smol-toml (only needed when a config file exists) stays out of it: list.js
+// imports the split build's toml.js.
+const tomlEntry = fileURLToPath(import.meta.resolve('smol-toml'));
+const listOnly = {
+  name: 'tk-list-only',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/entries\.js$/ }, (a) =>
+      a.importer === join(root, 'src/cli/main.ts') ? { path: join(root, 'src/cli/entries-list.ts') } : undefined,
+    );
+    b.onResolve({ filter: /^smol-toml$/ }, () => ({ path: './toml.js', external: true }));
+  },
+};
+// Node built-ins through process.getBuiltinModule() instead of ESM imports: an ESM import of a
+// built-in builds its whole export namespace, which runs lazy getters (node:fs loads fs/promises,
+// readline and more; node:net its BlockList/SocketAddress). ~2-3 ms of start-up.
+const builtinsByGetter = {
+  name: 'tk-builtins-by-getter',
+  setup(b) {
+    b.onResolve({ filter: /^node:/ }, (a) => ({ path: a.path, namespace: 'tk-builtin' }));
+    // One ESM export per data property, each a pure read that esbuild drops when nothing imports
+    // it. Accessors (lazy getters such as fs.promises, crypto.subtle) are left out: importing one
+    // fails the build instead of running it at start-up.
+    b.onLoad({ filter: /.*/, namespace: 'tk-builtin' }, (a) => {
+      const descs = Object.getOwnPropertyDescriptors(process.getBuiltinModule(a.path));
+      const names = Object.keys(descs).filter((k) => 'value' in descs[k] && k !== 'default' && /^[A-Za-z_$][\w$]*$/.test(k));
+      return {
+        contents:
+          `const m = process.getBuiltinModule(${JSON.stringify(a.path)});\nconst get = (k) => m[k];\nexport default m;\n` +
+          names.map((k) => `export const ${k} = /* @__PURE__ */ get(${JSON.stringify(k)});`).join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
 const entries = [
-  { entryPoints: { tk: join(root, 'src/cli/main.ts') }, outdir: join(out, 'tk') },
+  { entryPoints: { main: join(root, 'src/cli/main.ts'), toml: tomlEntry }, outdir: join(out, 'tk') },
+  // No CommonJS dependency in these two: no createRequire banner (node:module costs load time).
+  { entryPoints: { list: join(root, 'src/cli/main.ts') }, outdir: join(out, 'tk'), splitting: false, plugins: [listOnly, builtinsByGetter], banner: {} },
+  { entryPoints: { tk: join(root, 'src/cli/tk.ts') }, outdir: join(out, 'tk'), splitting: false, plugins: [builtinsByGetter], banner: {} },
   { entryPoints: { 'tart-sim': join(root, 'src/sim/main.ts') }, outdir: join(out, 'sim') },
   // The credential proxy daemon, spawned detached without the CLI (src/proxy/lifecycle.ts).
   { entryPoints: { 'tk-proxy': join(root, 'src/proxy/main.ts') }, outdir: join(out, 'proxy') },
@@ -56,16 +102,17 @@ async function files(dir) {
   return found;
 }
 const staging = join(out, `.staging-${process.pid}`);
+const keep = new Set();
 try {
   for (const e of entries) {
     const entry = Object.values(e.entryPoints)[0];
     if (!(await exists(entry))) continue;
+    if (only && relative(out, e.outdir) !== only) continue;
     const dest = e.outdir;
-    const tmp = join(staging, relative(out, dest));
+    const tmp = join(staging, relative(out, dest), Object.keys(e.entryPoints)[0]);
     await build({ ...common, ...e, outdir: tmp, chunkNames: 'chunks/[name]-[hash]' });
     const isChunk = (f) => Number(f.includes('/chunks/'));
     const built = (await files(tmp)).sort((a, b) => isChunk(b) - isChunk(a));
-    const keep = new Set();
     for (const f of built) {
       const target = join(dest, relative(tmp, f));
       keep.add(target);
@@ -84,7 +131,7 @@ try {
 }
 // Files the simulator installs into its guests (shell scripts, configs).
 const assets = join(root, 'src/sim/assets');
-if (await exists(assets)) {
+if ((!only || only === 'sim') && (await exists(assets))) {
   await mkdir(join(out, 'sim'), { recursive: true });
   await cp(assets, join(out, 'sim/assets'), { recursive: true, force: true });
 }

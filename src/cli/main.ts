@@ -1,7 +1,6 @@
 // tk's command line: global flags, the command table (modules load lazily), dispatch, exit codes.
 // Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted; `exec` returns the remote code.
-import { realpathSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { fstatSync } from 'node:fs';
 import pkg from '../../package.json' with { type: 'json' };
 import { TkError, toTkError } from '../core/errors.js';
 import type { LoadedConfig } from '../adapters/config-loader.js';
@@ -75,6 +74,8 @@ export interface MainOptions {
   signal?: AbortSignal;
   /** Told when a child owns the terminal (signals must then be left alone). */
   onTerminalHandOff?: (held: boolean) => void;
+  /** Whether stdin and stdout are terminals; default: their streams' isTTY. */
+  interactive?: boolean;
 }
 
 function isCommand(m: unknown): m is Command {
@@ -107,7 +108,7 @@ export async function main(opts: MainOptions): Promise<number> {
     json: globals.json,
     verbose: globals.verbose,
     quiet: globals.quiet,
-    interactive: !!opts.io.stdin.isTTY && !!opts.io.stdout.isTTY,
+    interactive: opts.interactive ?? (!!opts.io.stdin.isTTY && !!opts.io.stdout.isTTY),
     cwd: opts.cwd,
     env: opts.env,
     version: VERSION,
@@ -207,8 +208,17 @@ async function runDashboard(ctx: CommandContext): Promise<number> {
   return runDashboard(service, { cwd: ctx.cwd, config });
 }
 
+/** Whether fd is a terminal, without creating process.stdin/stdout (node:tty loads only for a character device). */
+function isTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(fd);
+  } catch {
+    return false;
+  }
+}
+
 /** Process entry: real streams, signals, exit code. */
-async function run(): Promise<void> {
+export async function run(): Promise<void> {
   const ac = new AbortController();
   let held = false;
   let interrupts = 0;
@@ -221,9 +231,25 @@ async function run(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // process.stdin/stdout/stderr are created on first use (each costs start-up time; `tk list`
+  // never reads stdin).
+  let wroteStdout = false;
+  const io: CliIo = {
+    get stdin() {
+      return process.stdin;
+    },
+    get stdout() {
+      wroteStdout = true;
+      return process.stdout;
+    },
+    get stderr() {
+      return process.stderr;
+    },
+  };
   const code = await main({
     argv: process.argv.slice(2),
-    io: { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr },
+    io,
+    interactive: isTerminal(0) && isTerminal(1),
     env: process.env,
     cwd: process.cwd(),
     signal: ac.signal,
@@ -232,18 +258,7 @@ async function run(): Promise<void> {
     },
   });
   // Flush stdout (a pipe may still hold the JSON document) before exiting.
-  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  if (wroteStdout) await new Promise<void>((r) => process.stdout.write('', () => r()));
   process.exit(code);
 }
 
-function isEntry(): boolean {
-  const script = process.argv[1];
-  if (!script) return false;
-  try {
-    return import.meta.url === pathToFileURL(realpathSync(script)).href;
-  } catch {
-    return false;
-  }
-}
-
-if (isEntry()) void run();

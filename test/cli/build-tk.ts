@@ -1,32 +1,14 @@
-// Builds src/cli/main.ts into a temp dir (code-split like scripts/build.mjs) so that tests of the
-// executable never race other test files over dist/.
+// Builds the tk CLI with scripts/build.mjs into a temp dir (the same layout as dist/tk: tk.js,
+// list.js, main.js, chunks/) so that tests of the executable never race other test files over dist/.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { tempDir } from '../helpers/git-repo.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 export async function buildTk(): Promise<string> {
   const out = tempDir('tk-cli-build-');
-  await build({
-    entryPoints: { tk: join(root, 'src/cli/main.ts') },
-    outdir: out,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    logLevel: 'error',
-    chunkNames: 'chunks/[name]-[hash]',
-    external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    jsx: 'automatic',
-    banner: {
-      js:
-        "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" +
-        " const __filename = decodeURIComponent(new URL(import.meta.url).pathname); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-    },
-  });
-  return join(out, 'tk.js');
+  execFileSync(process.execPath, [join(root, 'scripts/build.mjs'), '--out', out, '--only', 'tk'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return join(out, 'tk', 'tk.js');
 }
