@@ -34,17 +34,8 @@ function interrupted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new TkError('interrupted', 'Interrupted.', { hint: 'Run the same tk command again: it resumes where it stopped.' });
 }
 
-/**
- * `tart run` returns to us (detached) before it has loaded the VM and taken its lock, so for a
- * moment `tart list` still says "stopped". Only after this long, or once the VM was seen running,
- * does "not running" mean the run process died.
- */
-export const RUN_START_GRACE_MS = 10_000;
-
 export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
   const { vm, tart, clock } = inp;
-  const startedAt = clock.now();
-  let seenRunning = false;
   let lastIp: string | null = null;
   let lastErr = '';
   let rejectedKey = false;
@@ -65,13 +56,8 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
       continue;
     }
     if (!row || row.state !== 'running') {
-      if (!seenRunning && clock.now() - startedAt < RUN_START_GRACE_MS) {
-        await clock.sleep(Math.min(200, Math.max(0, inp.deadline - clock.now())), inp.signal);
-        continue;
-      }
       throw new TkError('vm', `The VM ${vm} stopped while booting.`, { hint: `See its log: ${inp.logPath}\nThen run \`tk spawn\` again, or remove it with \`tk destroy ${vm}\`.` });
     }
-    seenRunning = true;
     const waitSecs = Math.max(1, Math.min(5, Math.floor(remainingMs / 1000)));
     const ip = await tart.ip(vm, waitSecs, inp.signal).catch(() => null);
     if (!ip) continue;
