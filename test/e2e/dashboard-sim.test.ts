@@ -141,10 +141,12 @@ it('launch, spawn with keys, enter and run hostname, destroy through the dialog,
   expect(phases.size).toBeGreaterThan(0);
   const board = await s.waitFor(/3 VMs: 3 running/, 15_000);
   lap('spawn');
-  if (process.env['TK_WRITE_DOCS'] === '1') {
-    const trim = (t: string) => t.replace(/\s+$/gm, '').replace(/\n+$/, '');
-    writeFileSync(join(ROOT, 'docs/dashboard-sim-capture.txt'), `# board (${COLS}x${ROWS}, tk on tart-sim, three real sim VMs)\n${trim(board)}\n`);
-  }
+  expect(board).toMatch(/feat\/e2e .*running .*ready .*simrepo +127\.\d+\.\d+\.\d+/);
+  // A file saved in a worktree shows in the CHANGES column (chokidar watcher + hardened git status).
+  const wt = readdirSync(parent).find((d) => d.startsWith('simrepo-feat-first-'));
+  expect(wt).toBeDefined();
+  writeFileSync(join(parent, wt ?? '', 'notes.txt'), 'saved\n');
+  await s.waitFor(/feat\/first .*1 file/, 15_000);
 
   // 3. Select it and enter: the terminal goes to ssh, `hostname`, exit, the board comes back.
   for (let i = 0; i < 5 && !/› +feat\/e2e /.test(await s.screenText()); i++) {
@@ -155,6 +157,10 @@ it('launch, spawn with keys, enter and run hostname, destroy through the dialog,
   // The details pane, from the real engine (tart get once, cached): image, resources, uptime.
   const details = await s.waitFor((t) => /image +ubuntu/.test(t) && /resources +4 CPU, 8 GB memory/.test(t) && /uptime +\d+s/.test(t), 15_000);
   expect(details).toMatch(/VM +tachikoma-simrepo-feat-e2e/);
+  if (process.env['TK_WRITE_DOCS'] === '1') {
+    const trim = (t: string) => t.replace(/[ \t]+$/gm, '').replace(/\n{3,}/g, '\n\n').replace(/\n+$/, '');
+    writeFileSync(join(ROOT, 'docs/dashboard-sim-capture.txt'), `# board (${COLS}x${ROWS}): tk on tart-sim, three real sim VMs, one with a saved file\n${trim(details)}\n`);
+  }
   s.write(KEYS.enter);
   await s.waitFor('exit the shell to return', 30_000);
   expect(await s.buffer()).toBe('normal');
