@@ -182,6 +182,7 @@ it('launch, spawn with keys, enter and run hostname, destroy through the dialog,
   s.write('y');
   await s.waitFor((t) => t.includes('tachikoma-simrepo-feat-e2e destroyed') && !/feat\/e2e /.test(t), 60_000);
   expect(tartVms().map((v) => v.Name)).not.toContain('tachikoma-simrepo-feat-e2e');
+  expect(readdirSync(parent).filter((d) => d.startsWith('simrepo-feat-e2e-'))).toEqual([]); // clean worktree removed
   await s.waitFor(/2 VMs: 2 running/, 15_000);
   lap('destroy');
 
