@@ -5,6 +5,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import ssh2 from 'ssh2';
 import type { HostFiles } from '../ports/host.js';
+import { acquireLock } from './file-lock.js';
 import { logPath, vmDir, type TkPaths } from './paths.js';
 import { checkoutOf, readScriptInside } from './repo-files.js';
 
@@ -26,6 +27,14 @@ export function createHostFiles(paths: TkPaths, env: NodeJS.ProcessEnv = process
       appendFileSync(p, text.endsWith('\n') ? text : text + '\n', { mode: 0o600 });
     },
     logPath: (vm) => logPath(paths.home, vm),
+    logTail(vm, n) {
+      try {
+        const text = readFileSync(logPath(paths.home, vm), 'utf8').slice(-16_384);
+        return text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('@@tk ')).slice(-n).map((l) => l.slice(0, 300));
+      } catch {
+        return [];
+      }
+    },
     ensureStatusDir(vm) {
       const p = join(vmDir(paths.home, vm), 'status');
       mkdirSync(p, { recursive: true, mode: 0o700 });
@@ -108,6 +117,9 @@ export function createHostFiles(paths: TkPaths, env: NodeJS.ProcessEnv = process
     gitDir(mainRoot) {
       const p = join(mainRoot, '.git');
       return isDir(p) ? p : null;
+    },
+    async lockVm(vm, timeoutMs) {
+      return acquireLock(join(paths.home, 'locks', `${vm}.lock`), { timeoutMs, what: `VM ${vm} (another tk is creating, starting or removing it)` });
     },
     removeVmFiles(vm) {
       const lp = logPath(paths.home, vm);

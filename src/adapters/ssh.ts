@@ -55,7 +55,8 @@ export function createSsh(): SshPort {
           };
           done(null, session);
         });
-        client.once('error', (e) => done(e));
+        // Kept for the connection's whole life: a reset after ready (guest powering off) must not crash tk.
+        client.on('error', (e) => done(e));
         client.once('close', () => done(new Error('connection closed before it was ready')));
         client.connect({
           sock,

@@ -79,6 +79,8 @@ export class App implements TkService {
     const report = this.reporter(() => vm, opts);
     const info = await git.repoInfo(opts.cwd);
     const branch = opts.branch ?? (await git.currentBranch(opts.cwd));
+    // Provisional name for progress events (decided for good under the state lock below).
+    vm = resolveVmName(info.repoName, branch, (await this.d.store.read()).vms, info.mainRoot);
     report('worktree', 'Preparing worktree...');
     const wt = await git.ensureWorktree({ mainRoot: info.mainRoot, repoName: info.repoName, branch, worktreeDir: config.worktree_dir });
     interrupted(opts.signal);
@@ -109,15 +111,30 @@ export class App implements TkService {
       return structuredClone(r);
     });
     vm = rec.name;
-    const r = await this.orch.bringUp(rec, report, opts.signal);
+    const r = await this.locked(rec.name, async () => {
+      // Re-read under the lock: another tk may have just finished (or removed) this VM.
+      const fresh = findVm(await this.d.store.read(), rec.name) ?? rec;
+      return this.orch.bringUp(fresh, report, opts.signal);
+    });
     this.lastRoundTrips = r.roundTrips;
     return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned };
   }
 
+  /** Runs fn holding the VM's cross-process lock (waits for another tk working on it). */
+  private async locked<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const release = await this.d.host.lockVm(name, (this.d.config.boot_timeout_secs + 600) * 1000);
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
   async resume(name: string, opts: OpOptions = {}): Promise<SpawnResult> {
-    const rec = await this.record(name);
-    const r = await this.orch.bringUp(rec, this.reporter(() => name, opts), opts.signal);
+    await this.record(name);
+    const r = await this.locked(name, async () => this.orch.bringUp(await this.record(name), this.reporter(() => name, opts), opts.signal));
     this.lastRoundTrips = r.roundTrips;
+    const rec = await this.record(name);
     return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned };
   }
 
@@ -166,10 +183,38 @@ export class App implements TkService {
     return rec;
   }
 
+  /**
+   * A session to a running VM. The recorded IP is tried first: the host key recorded at first boot
+   * proves it is this VM, so no `tart list` is needed; otherwise the VM's state is checked (clear
+   * error when stopped) and the IP refreshed.
+   */
+  private async fastConnect(name: string, what: string, signal?: AbortSignal) {
+    const rec0 = await this.record(name);
+    if (rec0.ip && rec0.host_key && rec0.status === 'running') {
+      const key = await this.d.host.ensureSshKey();
+      try {
+        const session = await this.d.ssh.connect({
+          host: rec0.ip,
+          port: this.d.config.ssh_port,
+          user: this.d.config.ssh_user,
+          keyPath: key.keyPath,
+          readyTimeoutMs: 3000,
+          ...(signal ? { signal } : {}),
+          verifyHostKey: (k) => k === rec0.host_key,
+        });
+        return { session, rec: rec0, ip: rec0.ip };
+      } catch {
+        interrupted(signal);
+      }
+    }
+    const rec = await this.requireRunning(name, what);
+    const { session, ip } = await this.connect(rec, signal);
+    return { session, rec, ip };
+  }
+
   async exec(name: string, argv: string[], io: ExecIo): Promise<number> {
     if (argv.length === 0) throw new TkError('usage', 'No command given.', { hint: 'Usage: tk exec [NAME] -- CMD [ARGS...]' });
-    const rec = await this.requireRunning(name, 'run a command in it');
-    const { session } = await this.connect(rec, io.signal);
+    const { session, rec } = await this.fastConnect(name, 'run a command in it', io.signal);
     try {
       const code = guestWorktree(rec.os ?? 'linux');
       const cmd = `. "$HOME/.tk/env.sh" 2>/dev/null; cd ${shq(code)} 2>/dev/null || cd "$HOME"; exec ${argv.map(shq).join(' ')}`;
@@ -186,9 +231,8 @@ export class App implements TkService {
   }
 
   async enterCommand(name: string, opts: { agent?: boolean; term?: string } = {}): Promise<InteractiveCommand> {
-    const rec = await this.requireRunning(name, 'enter it');
-    // Refresh the IP (the VM may have restarted with another lease) and verify the host key once.
-    const { session, ip } = await this.connect(rec);
+    // Verify the host key once (and refresh the IP when the recorded one no longer answers).
+    const { session, ip, rec } = await this.fastConnect(name, 'enter it');
     session.close();
     const { host, config } = this.d;
     const key = await host.ensureSshKey();
@@ -216,6 +260,11 @@ export class App implements TkService {
   }
 
   async halt(name: string, opts: OpOptions = {}): Promise<void> {
+    await this.record(name);
+    return this.locked(name, () => this.haltLocked(name, opts));
+  }
+
+  private async haltLocked(name: string, opts: OpOptions): Promise<void> {
     const rec = await this.record(name);
     const report = this.reporter(() => name, opts);
     const row = await this.orch.tartRow(name, opts.signal);
@@ -309,6 +358,10 @@ export class App implements TkService {
   }
 
   async destroy(name: string, opts: OpOptions & { discardChanges: boolean }): Promise<DestroyReport> {
+    return this.locked(name, () => this.destroyLocked(name, opts));
+  }
+
+  private async destroyLocked(name: string, opts: OpOptions & { discardChanges: boolean }): Promise<DestroyReport> {
     const plan = await this.destroyPlan(name);
     const rec = findVm(await this.d.store.read(), name);
     const report = this.reporter(() => name, opts);

@@ -18,6 +18,8 @@ export interface BootWaitInput {
   /** Host key recorded at first boot; null: trust on first use. */
   expectedHostKey: string | null;
   logPath: string;
+  /** Last lines of the VM log (tart run's output) for the error when the VM dies. */
+  logTail?: () => string[];
   signal?: AbortSignal;
   /** `tart run` was just spawned: tolerate a short "stopped" while it starts. */
   justStarted?: boolean;
@@ -56,7 +58,9 @@ export async function waitForBoot(inp: BootWaitInput): Promise<Booted> {
       continue;
     }
     if (!row || row.state !== 'running') {
-      throw new TkError('vm', `The VM ${vm} stopped while booting.`, { hint: `See its log: ${inp.logPath}\nThen run \`tk spawn\` again, or remove it with \`tk destroy ${vm}\`.` });
+      const tail = inp.logTail?.() ?? [];
+      const why = tail.length ? `\n  ${tail.map((l) => l.replace(/[\u0000-\u001f\u007f]/g, '')).join('\n  ')}` : '';
+      throw new TkError('vm', `The VM ${vm} stopped while booting.${why}`, { hint: `See its log: ${inp.logPath}\nThen run \`tk spawn\` again, or remove it with \`tk destroy ${vm}\`.` });
     }
     const waitSecs = Math.max(1, Math.min(5, Math.floor(remainingMs / 1000)));
     const ip = await tart.ip(vm, waitSecs, inp.signal).catch(() => null);

@@ -148,6 +148,7 @@ export class Orchestrator {
           expectedHostKey: rec.host_key ?? null,
           justStarted: kind !== 'reconnected',
           logPath: this.d.host.logPath(name),
+          logTail: () => this.d.host.logTail(name, 3),
           ...(signal ? { signal } : {}),
           onPhase: (p, m) => report(p, m),
           log: (l) => this.log(name, l),
@@ -183,6 +184,13 @@ export class Orchestrator {
       });
       this.d.host.writeKnownHosts(name, name, session.hostKey);
       const steps = stepsToRun(rec.provision?.done ?? [], kind !== 'reconnected');
+      if (config.credential_proxy && !steps.includes('profile')) {
+        // The guest's env points at the proxy: make sure it runs on every outcome (tachikoma does
+        // too). Its token for this VM is reused, so the provisioned profile stays valid.
+        await this.phase(name, 'profile', report, 'Ensuring the credential proxy is running...', async () => {
+          await this.d.proxy.guestCredentials(name);
+        });
+      }
       let provisioned: ProvisionStep[] = [];
       let roundTrips = 0;
       if (steps.length > 0) ({ provisioned, roundTrips } = await this.provision(rec, session, steps, report, signal));
@@ -271,7 +279,8 @@ export class Orchestrator {
     this.mark(name, 'ssh-key', 'end', 'ok', this.d.clock.now() - t0);
     await markDone('ssh-key');
     const facts = parseProbe(probeOut);
-    const os: GuestOs = facts.os;
+    // Tart's own record of the guest OS (tart get) wins; uname is the fallback for VMs tk did not configure.
+    const os: GuestOs = rec.os ?? facts.os;
     if (rec.os !== os) await this.updateRecord(name, (r) => (r.os = os));
     const rest = steps.filter((s) => s !== 'ssh-key');
     if (rest.length === 0) {

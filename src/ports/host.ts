@@ -5,6 +5,8 @@ export interface HostFiles {
   /** Appends lines (each gets a newline) to `$TK_HOME/logs/<vm>.log`. */
   appendLog(vm: string, text: string): void;
   logPath(vm: string): string;
+  /** The last `n` lines of the VM's log that are not phase markers (e.g. why `tart run` died). */
+  logTail(vm: string, n: number): string[];
   /** Creates `$TK_HOME/vms/<vm>/status` and returns it. */
   ensureStatusDir(vm: string): string;
   /** tk's key pair (generated once); returns the private key path and the public key line. */
@@ -22,6 +24,11 @@ export interface HostFiles {
   readScripts(paths: readonly string[]): { scripts: Array<{ path: string; content: string }>; missing: string[] };
   /** `<mainRoot>/.git` when it is a directory. */
   gitDir(mainRoot: string): string | null;
+  /**
+   * Cross-process lock for one VM's lifecycle operations (spawn, resume, halt, destroy), so two tk
+   * processes never clone, start or delete the same VM at once. A dead holder's lock is broken.
+   */
+  lockVm(vm: string, timeoutMs: number): Promise<() => void>;
   /** Removes the log and the per-VM dir (status, known_hosts). */
   removeVmFiles(vm: string): { logsRemoved: boolean };
 }

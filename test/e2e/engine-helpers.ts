@@ -30,7 +30,7 @@ export interface E2eWorld {
   cleanup(): Promise<void>;
 }
 
-export function e2eWorld(): E2eWorld {
+export function e2eWorld(extraConfig: string[] = []): E2eWorld {
   const { root, parent } = makeRepo('myrepo');
   const base = tempDir('tk-e2e-');
   const home = join(base, 'tkhome');
@@ -38,8 +38,13 @@ export function e2eWorld(): E2eWorld {
   const port = 21000 + Math.floor(Math.random() * 20000);
   writeFileSync(
     join(home, 'config.toml'),
-    ['agent_install_command = ""', 'credential_proxy_bind = "127.0.0.1"', `credential_proxy_port = ${port}`, 'base_image = "ghcr.io/cirruslabs/ubuntu:latest"', 'vm_cpus = 2', 'vm_memory = 2048', 'boot_timeout_secs = 60', 'share_claude_dirs = []', ''].join('\n'),
+    ['agent_install_command = ""', 'credential_proxy_bind = "127.0.0.1"', `credential_proxy_port = ${port}`, 'base_image = "ghcr.io/cirruslabs/ubuntu:latest"', 'vm_cpus = 2', 'vm_memory = 2048', 'boot_timeout_secs = 60', 'share_claude_dirs = ["skills"]', ...extraConfig, ''].join('\n'),
   );
+  // A host Claude dir shared read-only, and a user profile script run with the profile env.
+  mkdirSync(join(base, '.claude', 'skills'), { recursive: true });
+  writeFileSync(join(base, '.claude', 'skills', 'hello.md'), 'skill\n');
+  mkdirSync(join(home, 'profiles'));
+  writeFileSync(join(home, 'profiles', '10-mark.sh'), 'echo "TACHIKOMA=$TACHIKOMA pwd=$(pwd)" > "$HOME/profile-ran"\n');
   const env: NodeJS.ProcessEnv = {
     PATH: process.env['PATH'],
     HOME: base,

@@ -31,6 +31,24 @@ describe('tk against tart-sim', () => {
     const h = await w.tk(['exec', name, '--', 'hostname']);
     expect(h).toMatchObject({ code: 0, stdout: 'feat-x\n' });
 
+    // Profile scripts ran with the profile env in the worktree; Claude dirs are shared read-only;
+    // the agent-state hook writes the host's status file through the tk-status share.
+    expect((await w.tk(['exec', name, '--', 'cat', '/home/admin/profile-ran'])).stdout).toBe('TACHIKOMA=1 pwd=/mnt/tachikoma/code\n');
+    expect((await w.tk(['exec', name, '--', 'cat', '/home/admin/.claude/skills/hello.md'])).stdout).toBe('skill\n');
+    expect((await w.tk(['exec', name, '--', 'sh', '-c', 'echo x > ~/.claude/skills/new.md'])).code).not.toBe(0);
+    expect((await w.tk(['exec', name, '--', 'sh', '-c', '"$HOME/.tk/agent-state" waiting'])).code).toBe(0);
+    const agent = JSON.parse(readFileSync(join(w.env['TK_HOME'] as string, 'vms', name, 'status', 'agent.json'), 'utf8')) as { state: string; at: string };
+    expect(agent.state).toBe('waiting');
+    const settings = JSON.parse((await w.tk(['exec', name, '--', 'cat', '/home/admin/.claude/settings.json'])).stdout) as { hooks: Record<string, unknown> };
+    expect(Object.keys(settings.hooks).sort()).toEqual(['Notification', 'PreToolUse', 'Stop', 'UserPromptSubmit']);
+    const cj = JSON.parse((await w.tk(['exec', name, '--', 'cat', '/home/admin/.claude.json'])).stdout) as { hasCompletedOnboarding: boolean; projects: Record<string, { hasTrustDialogAccepted: boolean }> };
+    expect(cj.hasCompletedOnboarding).toBe(true);
+    expect(cj.projects['/mnt/tachikoma/code']?.hasTrustDialogAccepted).toBe(true);
+    const envOut = (await w.tk(['exec', name, '--', 'sh', '-c', 'echo "$ANTHROPIC_BASE_URL|$CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"'])).stdout;
+    expect(envOut).toMatch(/^http:\/\/127\.0\.0\.1:\d+\|1\n$/);
+    expect(readFileSync(join(w.env['TK_HOME'] as string, 'logs', `${name}.log`), 'utf8')).not.toMatch(/ANTHROPIC_AUTH_TOKEN=|tk:[A-Za-z0-9_-]{20,}@/);
+
+    expect((await w.tk(['exec', name, '--', 'tr', 'a-z', 'A-Z'], { input: 'piped in\n' })).stdout).toBe('PIPED IN\n');
     const rc = await w.tk(['exec', name, '--', 'sh', '-c', 'echo out; echo err >&2; exit 7']);
     expect(rc).toMatchObject({ code: 7, stdout: 'out\n', stderr: 'err\n' });
 
@@ -114,6 +132,45 @@ describe('enter', () => {
     }
     expect(w.closeMasters()).toBeGreaterThan(0);
   }, 90_000);
+
+  it('tk BRANCH on a terminal spawns the VM and ends in its shell', async () => {
+    const p = spawnPty(TK, ['feat/pty'], { env: { ...w.env, TERM: 'xterm-256color' }, cwd: w.root });
+    await p.waitFor(/\$ $/m, 60_000).catch(() => undefined);
+    p.write('echo "H=$(hostname)"; exit\r');
+    await p.waitFor('H=feat-pty', 30_000);
+    expect(await p.exited()).toBe(0);
+    w.closeMasters();
+  }, 90_000);
+});
+
+describe('macOS guest image', () => {
+  let w: E2eWorld;
+  beforeAll(() => {
+    w = e2eWorld();
+    // A macOS image needs 4 CPUs and 8 GiB (cpuCountMin/memorySizeMin); direct credentials (none here).
+    writeFileSync(
+      join(w.env['TK_HOME'] as string, 'config.toml'),
+      ['agent_install_command = ""', 'credential_proxy = false', 'base_image = "ghcr.io/cirruslabs/macos-tahoe-base:latest"', 'vm_cpus = 4', 'vm_memory = 8192', 'share_claude_dirs = []', ''].join('\n'),
+    );
+  });
+  afterAll(async () => {
+    await w.cleanup();
+  }, 60_000);
+
+  it('uses the automounted share, skips Linux-only steps with a note, and really suspends and resumes', async () => {
+    const s = await w.tk(['spawn', 'mac', '--no-interactive', '--json']);
+    expect(s.code).toBe(0);
+    const { name } = JSON.parse(s.stdout).data as { name: string };
+    expect((await w.tk(['exec', name, '--', 'pwd'])).stdout).toBe('/Volumes/My Shared Files/code\n');
+    const log = (await w.tk(['logs', name])).stdout;
+    expect(log).toMatch(/hostname.*skipped.*macOS guest/);
+    expect((await w.tk(['suspend', name])).code).toBe(0);
+    expect(w.tart(['list', '--format', 'json'])).toMatch(/"State" : "suspended"/);
+    const r = await w.tk(['resume', name, '--json']);
+    expect(JSON.parse(r.stdout).data.kind).toBe('resumed');
+    expect((await w.tk(['exec', name, '--', 'sh', '-c', 'test -f "$HOME/.tk/env.sh" && pwd'])).stdout).toBe('/Volumes/My Shared Files/code\n');
+    expect((await w.tk(['destroy', name, '--force'])).code).toBe(0);
+  }, 90_000);
 });
 
 describe('concurrency and interruption', () => {
@@ -138,14 +195,25 @@ describe('concurrency and interruption', () => {
     for (const n of names) expect((await w.tk(['destroy', n, '--force'])).code).toBe(0);
   }, 180_000);
 
-  it('spawns SIGKILLed at random moments are finished by the next spawn', async () => {
+  it('two tk processes spawning the same branch: one VM, one clone', async () => {
+    const [a, b] = await Promise.all([w.tk(['spawn', 'same', '--no-interactive', '--json']), w.tk(['spawn', 'same', '--no-interactive', '--json'])]);
+    expect([a.code, b.code]).toEqual([0, 0]);
+    const kinds = [a, b].map((r) => (JSON.parse(r.stdout) as { data: { kind: string } }).data.kind).sort();
+    expect(kinds).toEqual(['created', 'reconnected']);
+    expect((await w.tk(['destroy', 'tachikoma-myrepo-same', '--force'])).code).toBe(0);
+  }, 60_000);
+
+  it('spawns SIGKILLed, interrupted (SIGINT) or terminated at random moments are finished by the next spawn', async () => {
     for (let i = 0; i < 5; i++) {
       const branch = `k${i}`;
       const child = w.tkChild(['spawn', branch, '--no-interactive']);
       await new Promise((r) => setTimeout(r, 100 + Math.floor(Math.random() * 900)));
-      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((r) => child.once('exit', r));
-      child.kill('SIGKILL');
-      await exited;
+      const sig = (['SIGKILL', 'SIGINT', 'SIGTERM'] as const)[i % 3] as NodeJS.Signals;
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+      child.kill(sig);
+      const code = await exited;
+      // Ctrl-C / SIGTERM: tk stops cleanly with 130 (or had already finished).
+      if (sig !== 'SIGKILL') expect([0, 130]).toContain(code);
       const again = await w.tk(['spawn', branch, '--no-interactive', '--json']);
       expect(again.stderr.match(/^error.*/m)?.[0] ?? '').toBe('');
       const { name } = JSON.parse(again.stdout).data as { name: string };

@@ -53,6 +53,9 @@ export class FakeTart implements TartPort {
   runDies = new Set<string>();
   private lagging = new Map<string, number>();
   image = { os: 'linux' as 'linux' | 'darwin' };
+  /** list() calls after `run` that still show the VM stopped (a run process not yet holding its lock). */
+  lockDelay = 0;
+  private pendingLock = new Map<string, number>();
 
   constructor(readonly clock: FakeClock) {}
 
@@ -70,7 +73,7 @@ export class FakeTart implements TartPort {
     this.calls.push(['list']);
     const shown = (v: FakeVm): FakeVm['state'] => {
       const lag = this.lagging.get(v.name) ?? 0;
-      if (lag <= 0) return v.state;
+      if (lag <= 0) return this.seenState(v);
       this.lagging.set(v.name, lag - 1);
       if (lag === 1 && this.runDies.has(v.name)) v.state = 'stopped';
       return 'stopped';
@@ -79,6 +82,14 @@ export class FakeTart implements TartPort {
       const state = shown(v);
       return { name: v.name, source: 'local', state, running: state === 'running', diskGb: 20, sizeGb: 3 };
     });
+  }
+  private seenState(v: FakeVm): FakeVm['state'] {
+    const left = this.pendingLock.get(v.name) ?? 0;
+    if (left > 0 && v.state === 'running') {
+      this.pendingLock.set(v.name, left - 1);
+      return 'stopped';
+    }
+    return v.state;
   }
   async get(name: string): Promise<TartVmInfo> {
     this.calls.push(['get', name]);
@@ -106,6 +117,7 @@ export class FakeTart implements TartPort {
     if (v.state === 'running') throw new TkError('tart', `VM "${name}" is already running!`);
     if (o.suspendable && v.os !== 'darwin') throw new TkError('tart', 'You can only suspend macOS VMs');
     v.state = 'running';
+    this.pendingLock.set(name, this.lockDelay);
     v.booted = true;
     v.ipDelay = 1;
     v.runOpts = o;
@@ -264,6 +276,9 @@ export class MemHost implements HostFiles {
   logPath(vm: string) {
     return `/tkhome/logs/${vm}.log`;
   }
+  logTail(vm: string, n: number) {
+    return (this.logs.get(vm) ?? '').split('\n').filter((l) => l && !l.startsWith('@@tk ')).slice(-n);
+  }
   ensureStatusDir(vm: string) {
     return `/tkhome/vms/${vm}/status`;
   }
@@ -291,16 +306,28 @@ export class MemHost implements HostFiles {
   gitDir() {
     return '/repos/app/.git';
   }
+  locks = new Map<string, Promise<void>>();
+  async lockVm(vm: string) {
+    const prev = this.locks.get(vm) ?? Promise.resolve();
+    let release!: () => void;
+    const next = new Promise<void>((r) => (release = r));
+    this.locks.set(vm, prev.then(() => next));
+    await prev;
+    return release;
+  }
   removeVmFiles() {
     return { logsRemoved: true };
   }
 }
 
-export function fakeProxy(): CredentialProxyControl & { revoked: string[] } {
+export function fakeProxy(): CredentialProxyControl & { revoked: string[]; issued: string[] } {
   const revoked: string[] = [];
+  const issued: string[] = [];
   return {
     revoked,
-    async guestCredentials() {
+    issued,
+    async guestCredentials(vm: string) {
+      issued.push(vm);
       return { env: { ANTHROPIC_AUTH_TOKEN: SECRET, ANTHROPIC_BASE_URL: 'http://127.0.0.1:19280' }, files: [], source: 'test proxy' };
     },
     async revoke(vm: string) {

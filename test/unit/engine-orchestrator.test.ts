@@ -19,9 +19,11 @@ const ops = (w: ReturnType<typeof world>) => w.tart.calls.map((c) => c[0]).filte
 describe('spawn state machine', () => {
   it('creates: records intent, clones, sets cpu/memory/random MAC, runs with the shares, provisions everything in 2 round trips', async () => {
     const w = world({ vm_cpus: 2, vm_memory: 2048 });
-    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    const events: string[] = [];
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat', onProgress: (e) => events.push(`${e.vm} ${e.phase}`) });
     expect(r.kind).toBe('created');
     expect(r.name).toBe(NAME);
+    expect(events.slice(0, 3)).toEqual([`${NAME} worktree`, `${NAME} clone`, `${NAME} configure`]);
     expect(ops(w)).toEqual(['clone', 'set', 'get', 'run']);
     const set = w.tart.calls.find((c) => c[0] === 'set');
     expect(JSON.parse(set?.[2] ?? '{}')).toEqual({ cpu: 2, memoryMb: 2048, randomMac: true });
@@ -191,6 +193,66 @@ describe('spawn state machine', () => {
   });
 });
 
+describe('more spawn details', () => {
+  it('tolerates a just-spawned tart run that does not hold its lock yet', async () => {
+    const w = world();
+    w.tart.lockDelay = 3;
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(r.kind).toBe('created');
+  });
+
+  it('a tart run that dies is reported with the log, and the VM record is kept as failed', async () => {
+    const w = world();
+    w.tart.lockDelay = 1000;
+    w.host.appendLog(NAME, 'Error: something tart said');
+    const err = await failure(w.app.spawn({ cwd: '/repos/app', branch: 'feat' }));
+    expect(err.message).toContain('stopped while booting');
+    expect(err.message).toContain('Error: something tart said');
+    expect(err.hint).toContain('/tkhome/logs/');
+    expect(w.store.state.vms[0]?.provision?.phase).toBe('failed');
+  });
+
+  it('two spawns of one branch at once: one creates, the other waits and reconnects (never a second clone)', async () => {
+    const w = world();
+    const [a, b] = await Promise.all([w.app.spawn({ cwd: '/repos/app', branch: 'feat' }), w.app.spawn({ cwd: '/repos/app', branch: 'feat' })]);
+    expect([a.kind, b.kind].sort()).toEqual(['created', 'reconnected']);
+    expect(w.tart.calls.filter((c) => c[0] === 'clone')).toHaveLength(1);
+  });
+
+  it('ensures the credential proxy on every outcome (the token is reused), not only when provisioning', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(w.proxy.issued).toEqual([NAME]);
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(w.proxy.issued).toEqual([NAME, NAME]);
+    const d = world({ credential_proxy: false });
+    await d.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    await d.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(d.proxy.issued).toEqual([NAME]);
+  });
+
+  it('tk provision runs every step again on a running VM, and starts a stopped one first', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    const r = await w.app.provision(NAME);
+    expect(r.kind).toBe('reconnected');
+    expect(r.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'ssh-key'));
+    await w.app.halt(NAME);
+    const r2 = await w.app.provision(NAME);
+    expect(r2.kind).toBe('started');
+    expect(r2.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'ssh-key'));
+  });
+
+  it('a VM deleted out of band is recreated (fresh provisioning, known_hosts reset)', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    w.tart.vms.delete(NAME);
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(r.kind).toBe('created');
+    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+  });
+});
+
 describe('the other operations', () => {
   it('halt asks the guest to power off first, then records stopped', async () => {
     const w = world();
@@ -228,6 +290,18 @@ describe('the other operations', () => {
     expect(cmd).toContain(`exec 'printf' '%s\n' 'it'\\''s' '$HOME' '; rm -rf /'`);
     expect(cmd).toContain(`cd '/mnt/tachikoma/code'`);
     expect(cmd).toContain('.tk/env.sh');
+  });
+
+  it('exec reaches a running VM without asking Tart (the host key proves the IP), and still explains a VM stopped out of band', async () => {
+    const w = world();
+    await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    w.tart.calls = [];
+    expect(await w.app.exec(NAME, ['true'], { stdout: () => undefined, stderr: () => undefined })).toBe(0);
+    expect(w.tart.calls).toEqual([]);
+    const vm = w.tart.vms.get(NAME);
+    if (vm) vm.state = 'stopped';
+    const err = await failure(w.app.exec(NAME, ['true'], { stdout: () => undefined, stderr: () => undefined }));
+    expect(err.hint).toContain(`tk resume ${NAME}`);
   });
 
   it('exec and enter on a stopped VM fail with the command to run', async () => {
