@@ -149,6 +149,7 @@ it('launch, spawn with keys, enter and run hostname, destroy through the dialog,
   await s.waitFor(/feat\/first .*1 file/, 15_000);
 
   // 3. Select it and enter: the terminal goes to ssh, `hostname`, exit, the board comes back.
+  if (!/› +feat\/e2e /.test(await s.screenText())) s.write('g');
   for (let i = 0; i < 5 && !/› +feat\/e2e /.test(await s.screenText()); i++) {
     s.write('j');
     await new Promise((r) => setTimeout(r, 150));
