@@ -1,6 +1,6 @@
 // TkService over the ports: what the CLI, the dashboard and the MCP server call.
 import { TkError, toTkError } from './errors.js';
-import type { DestroyPlan, DestroyReport, ProgressEvent, SpawnResult, VmRecord, VmView, WorktreeChanges } from './model.js';
+import type { DestroyPlan, DestroyReport, ProgressEvent, SpawnResult, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
 import { resolveVmName } from './naming.js';
 import { findVm, removeVm, upsertVm } from './state.js';
 import { mergeViews } from './views.js';
@@ -295,6 +295,7 @@ export class App implements TkService {
     await this.orch.updateRecord(name, (r) => {
       r.status = 'stopped';
       r.ip = null;
+      delete r.started_at;
     });
   }
 
@@ -327,6 +328,7 @@ export class App implements TkService {
     await this.orch.updateRecord(name, (r) => {
       r.status = 'suspended';
       r.ip = null;
+      delete r.started_at;
     });
   }
 
@@ -386,6 +388,28 @@ export class App implements TkService {
     const { logsRemoved } = this.d.host.removeVmFiles(name);
     const stateRemoved = await this.d.store.update((s) => removeVm(s, name));
     return { name, vmDeleted, stateRemoved, logsRemoved, worktreeRemoved, worktreeKeptReason };
+  }
+
+  async branches(cwd: string): Promise<string[]> {
+    const info = await this.d.git.repoInfo(cwd);
+    return this.d.git.branches(info.mainRoot);
+  }
+
+  /** One `tart get` (it bumps the VM's access time: the dashboard caches the answer) plus the record. */
+  async details(name: string): Promise<VmDetails> {
+    const rec = findVm(await this.d.store.read(), name);
+    const row = await this.orch.tartRow(name);
+    if (!rec && !row) throw notFound(name);
+    const info = row ? await this.d.tart.get(name) : null;
+    const running = row?.state === 'running';
+    return {
+      name,
+      base_image: rec?.base_image ?? null,
+      os: info?.os ?? rec?.os ?? null,
+      cpu: info?.cpu ?? null,
+      memory_mb: info?.memoryMb ?? null,
+      started_at: running ? (rec?.started_at ?? null) : null,
+    };
   }
 
   logPath(name: string): string {

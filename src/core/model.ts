@@ -91,6 +91,8 @@ export interface VmRecord {
   host_key?: string;
   /** Started with `tart run --suspendable` (macOS guests). */
   suspendable?: boolean;
+  /** When tk last started the VM (`tart run`); cleared when it stops. Uptime in the dashboard. */
+  started_at?: string;
 }
 
 /** Live view of a VM: state.json merged with `tart list`. This is the `list --json` element. */

@@ -233,6 +233,7 @@ export class Orchestrator {
       r.status = 'running';
       r.ip = null;
       r.suspendable = os === 'darwin';
+      r.started_at = iso(this.d.clock);
       r.provision = { done: r.provision?.done ?? [], phase: 'ip', result: 'running', updated_at: iso(this.d.clock) };
     });
   }
