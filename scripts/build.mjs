@@ -4,14 +4,10 @@ import { build } from 'esbuild';
 import { cp, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { esbuildOptions } from './build-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const out = join(root, 'dist');
-
-// CommonJS dependencies (ssh2) call require() for Node built-ins; give the ESM bundle one.
-const banner = {
-  js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);",
-};
 
 async function exists(p) {
   try { await stat(p); return true; } catch { return false; }
@@ -20,21 +16,7 @@ async function exists(p) {
 await rm(join(out, 'tk'), { recursive: true, force: true });
 await rm(join(out, 'sim'), { recursive: true, force: true });
 await rm(join(out, 'proxy'), { recursive: true, force: true });
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  splitting: true,
-  sourcemap: 'linked',
-  banner,
-  legalComments: 'none',
-  logLevel: 'warning',
-  // Optional native speed-ups of ssh2; it falls back to pure JS without them.
-  external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
-  define: { 'process.env.NODE_ENV': '"production"' },
-  jsx: 'automatic',
-};
+const common = esbuildOptions;
 const entries = [
   { entryPoints: { tk: join(root, 'src/cli/main.ts') }, outdir: join(out, 'tk') },
   { entryPoints: { 'tart-sim': join(root, 'src/sim/main.ts') }, outdir: join(out, 'sim') },
@@ -43,7 +25,7 @@ const entries = [
 ];
 for (const e of entries) {
   const entry = Object.values(e.entryPoints)[0];
-  if (await exists(entry)) await build({ ...common, ...e, chunkNames: 'chunks/[name]-[hash]' });
+  if (await exists(entry)) await build({ ...common, ...e });
 }
 // Files the simulator installs into its guests (shell scripts, configs).
 const assets = join(root, 'src/sim/assets');
