@@ -36,11 +36,11 @@ const median = (xs) => {
 };
 
 function timeSpawn(cmd, args, runs = 15) {
-  for (let i = 0; i < 3; i++) spawnSync(cmd, args, { stdio: 'ignore' });
+  for (let i = 0; i < 3; i++) spawnSync(cmd, args, { stdio: 'ignore', env });
   const t = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    spawnSync(cmd, args, { stdio: 'ignore' });
+    spawnSync(cmd, args, { stdio: 'ignore', env });
     t.push(performance.now() - t0);
   }
   return median(t);
@@ -134,6 +134,7 @@ async function main() {
   const first = await bootTime('one');
   await sleep(300);
   const m1 = vmMemory(first.child.pid);
+  const execMs = timeSpawn(bin, ['exec', 'one', 'true'], 10);
   await stopAll();
   const warm = [];
   for (let i = 0; i < 5; i++) {
@@ -143,6 +144,7 @@ async function main() {
   }
   const warmMs = median(warm);
   console.log(`one VM: first boot ${first.ms.toFixed(0)} ms, warm boot ${warmMs.toFixed(0)} ms (median of 5) = ${(warmMs / unshareMs).toFixed(1)}x unshare, ${(warmMs / nodeMs).toFixed(1)}x node -e 0`);
+  console.log(`exec round trip (tart-sim exec one true): ${execMs.toFixed(1)} ms = ${(execMs / nodeMs).toFixed(1)}x node -e 0`);
   console.log(`one idle VM: guest ${m1.procs} processes RSS ${mib(m1.guest.rss)} MiB PSS ${mib(m1.guest.pss)} MiB; tart-sim run (Node) RSS ${mib(m1.node.rss)} MiB PSS ${mib(m1.node.pss)} MiB`);
 
   // N VMs at once

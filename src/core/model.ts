@@ -87,6 +87,10 @@ export interface VmRecord {
   base_image?: string;
   os?: 'linux' | 'darwin';
   provision?: ProvisionRecord;
+  /** SSH host key (OpenSSH line) seen at first boot: an IP counts only when it answers with this key. */
+  host_key?: string;
+  /** Started with `tart run --suspendable` (macOS guests). */
+  suspendable?: boolean;
 }
 
 /** Live view of a VM: state.json merged with `tart list`. This is the `list --json` element. */

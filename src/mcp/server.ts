@@ -22,6 +22,8 @@ export const DEFAULT_EXEC_TIMEOUT_SECS = 600;
 export const MAX_EXEC_TIMEOUT_SECS = 24 * 60 * 60;
 /** Characters kept per stream of an exec (its end: errors are usually last). */
 export const EXEC_OUTPUT_LIMIT = 200_000;
+/** How long after the deadline (or a cancel) exec still waits for the killed command to end. */
+export const EXEC_KILL_GRACE_MS = 2000;
 export const DEFAULT_LOG_LINES = 100;
 export const MAX_LOG_LINES = 10_000;
 
@@ -244,7 +246,7 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
         const out = new TailCapture(EXEC_OUTPUT_LIMIT);
         const err = new TailCapture(EXEC_OUTPUT_LIMIT);
         const started = Date.now();
-        const code = await service.exec(vm, ['bash', '-lc', args.command], {
+        const running = service.exec(vm, ['bash', '-lc', args.command], {
           stdout: (c) => out.push(c),
           stderr: (c) => err.push(c),
           // An empty stdin, ended at once: a command that reads stdin sees EOF instead of waiting for the timeout.
@@ -252,16 +254,38 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
           signal: extra.signal,
           timeoutMs,
         });
+        // The service kills the command at the deadline (or on cancel). Should the kill not take (a
+        // guest process ignoring its closed session), answer anyway a little later instead of
+        // holding the client until the command ends by itself.
+        let late: NodeJS.Timeout | undefined;
+        const gaveUp = new Promise<null>((resolve) => {
+          late = setTimeout(() => resolve(null), timeoutMs + EXEC_KILL_GRACE_MS);
+          extra.signal.addEventListener('abort', () => {
+            clearTimeout(late);
+            late = setTimeout(() => resolve(null), EXEC_KILL_GRACE_MS);
+          }, { once: true });
+        });
+        let code: number | null;
+        try {
+          code = await Promise.race([running, gaveUp]);
+        } finally {
+          clearTimeout(late);
+        }
+        if (code === null) {
+          running.catch(() => {});
+          if (extra.signal.aborted) throw new TkError('interrupted', `The command in ${vm} was cancelled.`);
+        }
         const result = {
-          exit_code: code,
+          exit_code: code ?? 124,
           stdout: out.text(),
           stderr: err.text(),
           // Timers may fire a millisecond early relative to Date.now(); a command exiting 124 by itself that
           // close to the deadline is not worth telling apart.
-          timed_out: code === 124 && Date.now() - started >= timeoutMs - 10,
+          timed_out: code === null || (code === 124 && Date.now() - started >= timeoutMs - 10),
           truncated: out.truncated || err.truncated,
         };
-        return { content: [{ type: 'text', text: execText(result) }], structuredContent: result };
+        const text = code === null ? `${execText(result)}\n(the command did not stop when it was killed: it may still be running in ${vm})` : execText(result);
+        return { content: [{ type: 'text', text }], structuredContent: result };
       }),
   );
 

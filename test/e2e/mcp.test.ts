@@ -1,67 +1,14 @@
 // `tk mcp` end to end: the SDK's own stdio client spawns bin/tk mcp against tart-sim (TK_TART) in a
 // temp git repo, lists the tools and calls each of them (list, spawn, exec, status, logs, suspend, halt,
 // resume, provision, destroy) for real.
-// Needs the CLI (src/cli/main.ts -> dist/tk/tk.js) and the engine; builds dist/ first when stale.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Uses the engine e2e world (engine-helpers.ts): its own TK_HOME, TART_HOME and lease database.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TK = join(ROOT, 'bin/tk');
-const TART_SIM = join(ROOT, 'bin/tart-sim');
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is older than src/, under the same lock directory the sim tests use. */
-function ensureBuilt(): void {
-  const lock = join(ROOT, 'dist', '.sim-test-build.lock');
-  mkdirSync(dirname(lock), { recursive: true });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the build lock');
-      spawnSync('sleep', ['0.2']);
-    }
-  }
-  try {
-    const outs = [join(ROOT, 'dist/tk/tk.js'), join(ROOT, 'dist/sim/tart-sim.js')];
-    const src = newestMtime(join(ROOT, 'src'));
-    if (outs.some((o) => !existsSync(o) || statSync(o).mtimeMs < src)) {
-      const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
-    });
-  });
-}
+import { TK, e2eWorld, ensureBuilt, type E2eWorld } from './engine-helpers.js';
 
 const text = (r: CallToolResult) =>
   r.content
@@ -69,35 +16,15 @@ const text = (r: CallToolResult) =>
     .map((c) => c.text)
     .join('\n');
 
-let dir: string;
-let repo: string;
-let env: Record<string, string>;
+let w: E2eWorld;
 let client: Client;
 const protocolErrors: Error[] = [];
 let serverStderr = '';
 
 beforeAll(async () => {
-  ensureBuilt();
-  dir = mkdtempSync(join(tmpdir(), 'tk-mcp-e2e-'));
-  repo = join(dir, 'demo');
-  mkdirSync(repo);
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.name=t', '-c', 'user.email=t@example.invalid', 'commit', '-q', '--allow-empty', '-m', 'init');
-  const tkHome = join(dir, 'tk-home');
-  mkdirSync(tkHome);
-  // Loopback only: sim guests share the host's loopback.
-  writeFileSync(join(tkHome, 'config.toml'), `credential_proxy_bind = "127.0.0.1"\ncredential_proxy_port = ${await freePort()}\n`);
-  env = {
-    ...(process.env as Record<string, string>),
-    TK_HOME: tkHome,
-    TK_TART: TART_SIM,
-    TART_HOME: join(dir, 'tart-home'),
-    TART_SIM_LEASES: join(dir, 'leases.json'),
-    TART_SIM_REGISTRY: join(dir, 'registry'),
-    CI: 'true',
-  };
-  const transport = new StdioClientTransport({ command: TK, args: ['mcp'], cwd: repo, env, stderr: 'pipe' });
+  await ensureBuilt();
+  w = e2eWorld();
+  const transport = new StdioClientTransport({ command: TK, args: ['mcp'], cwd: w.root, env: w.env as Record<string, string>, stderr: 'pipe' });
   transport.stderr?.on('data', (c: Buffer) => (serverStderr += c.toString()));
   client = new Client({ name: 'tk-e2e', version: '0' });
   client.onerror = (e) => protocolErrors.push(e);
@@ -110,19 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await client?.close();
-  // Best effort: nothing of tart-sim outlives the test.
-  if (env) {
-    const list = spawnSync(TART_SIM, ['list', '--format', 'json'], { env, encoding: 'utf8' });
-    try {
-      for (const vm of JSON.parse(list.stdout || '[]') as { Name: string }[]) {
-        spawnSync(TART_SIM, ['stop', vm.Name], { env });
-        spawnSync(TART_SIM, ['delete', vm.Name], { env });
-      }
-    } catch {
-      /* no VMs */
-    }
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await w?.cleanup();
 }, 120_000);
 
 describe('tk mcp against tart-sim', () => {
@@ -145,7 +60,7 @@ describe('tk mcp against tart-sim', () => {
 
   it('spawn creates and provisions the VM, with progress notifications', async () => {
     const progress: { message?: string }[] = [];
-    const r = (await client.callTool({ name: 'spawn', arguments: { cwd: repo, branch: 'feat-mcp' } }, undefined, {
+    const r = (await client.callTool({ name: 'spawn', arguments: { cwd: w.root, branch: 'feat/mcp' } }, undefined, {
       timeout: 600_000,
       resetTimeoutOnProgress: true,
       onprogress: (p) => progress.push(p),
@@ -169,13 +84,18 @@ describe('tk mcp against tart-sim', () => {
     expect(readFileSync(join(worktree, 'from-vm.txt'), 'utf8')).toBe('from-vm\n');
     // stdin is empty and ended: a reader gets EOF at once.
     expect((await call('exec', { vm_name: vm, command: 'wc -c', timeout_secs: 20 })).structuredContent).toMatchObject({ exit_code: 0, stdout: '0\n' });
-    const t = await call('exec', { vm_name: vm, command: 'sleep 30', timeout_secs: 1 });
+    const started = Date.now();
+    const t = await call('exec', { vm_name: vm, command: 'sleep 30 & sleep 31; echo late', timeout_secs: 1 });
     expect(t.structuredContent).toMatchObject({ exit_code: 124, timed_out: true });
+    // The timeout really ends the command in the guest (its whole process group), promptly.
+    expect(Date.now() - started).toBeLessThan(15_000);
+    const left = await call('exec', { vm_name: vm, command: 'pgrep -x sleep || echo none', timeout_secs: 20 });
+    expect(left.structuredContent).toMatchObject({ stdout: 'none\n' });
   }, 120_000);
 
   it('status and logs', async () => {
     const r = await call('status', { vm_name: vm });
-    expect(r.structuredContent).toMatchObject({ name: vm, status: 'running', branch: 'feat-mcp', tracked: true });
+    expect(r.structuredContent).toMatchObject({ name: vm, status: 'running', branch: 'feat/mcp', tracked: true });
     const l = await call('logs', { vm_name: vm, lines: 500 });
     expect(l.isError, text(l)).toBeFalsy();
     expect(text(l)).toContain('@@tk phase=');

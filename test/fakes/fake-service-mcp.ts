@@ -26,6 +26,8 @@ export interface FakeServiceOptions {
   root: string;
   /** Delay between progress phases (ms); lets tests cancel mid-operation. */
   stepDelayMs?: number;
+  /** exec's kill does not take (like a guest process that outlives its closed ssh session). */
+  execIgnoresKill?: boolean;
   /** Called at the start of every service method (e.g. to write noise to stdout). */
   onCall?: (method: keyof TkService) => void;
 }
@@ -266,6 +268,7 @@ export class FakeService implements TkService {
       let timedOut = false;
       let aborted = false;
       const killGroup = () => {
+        if (this.opts.execIgnoresKill) return;
         try {
           if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
         } catch {

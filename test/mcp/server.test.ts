@@ -267,6 +267,27 @@ describe('tk mcp tools (in-memory client)', () => {
   });
 });
 
+describe('tk mcp exec when the kill does not take', () => {
+  let h: Harness;
+  beforeEach(async () => {
+    h = await connect({ execIgnoresKill: true });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  it('answers shortly after the deadline instead of waiting for the command to end', async () => {
+    const vm = h.service.add({ branch: 'feat-a' });
+    const t0 = Date.now();
+    const r = await h.call('exec', { vm_name: vm.name, command: 'echo started; sleep 6', timeout_secs: 1 });
+    const took = Date.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(5500);
+    expect(r.structuredContent).toMatchObject({ exit_code: 124, stdout: 'started\n', timed_out: true });
+    expect(text(r)).toContain(`it may still be running in ${vm.name}`);
+  });
+});
+
 describe('tk mcp cancellation', () => {
   let h: Harness;
   beforeEach(async () => {

@@ -323,5 +323,12 @@ describe('login, logout, import and export', () => {
     expect(statSync(`${sim.home}/vms/imp/disk.img`).size).toBe(20e9);
     expect(await run(['import', tvm, 'a/b'])).toMatchObject({ code: 64, stderr: expect.stringMatching(/^Error: <name> should be a local name\n/) });
     expect(await run(['export', 'nope', tvm])).toEqual({ code: 2, stdout: 'exporting...\n', stderr: 'the specified VM "nope" does not exist\n' });
+    // Without a path, an existing <name>.tvm in the working directory is only overwritten after "yes".
+    writeFileSync(`${sim.dir}/u1.tvm`, 'old');
+    const ask = 'file u1.tvm already exists, are you sure you want to overwrite it? (yes, [no])? ';
+    expect(await tartSim(['export', 'u1'], { env: sim.env, cwd: sim.dir, input: 'no\n' })).toEqual({ code: 0, stdout: ask, stderr: '' });
+    expect(readFileSync(`${sim.dir}/u1.tvm`, 'utf8')).toBe('old');
+    expect(await tartSim(['export', 'u1'], { env: sim.env, cwd: sim.dir, input: 'yes\n' })).toEqual({ code: 0, stdout: `${ask}exporting...\n`, stderr: '' });
+    expect(statSync(`${sim.dir}/u1.tvm`).size).toBeGreaterThan(3);
   });
 });

@@ -73,6 +73,7 @@ const CASES: Record<string, Case> = {
   'set missing VM': { args: ['set', 'nope', '--cpu', '4'], code: 2, stderr: missing() },
   'delete missing VM': { args: ['delete', 'nope'], code: 2, stderr: missing() },
   'clone missing source': { args: ['clone', 'nope', 'copy'], code: 2, stderr: missing() },
+  'exec missing VM': { args: ['exec', 'nope', 'true'], code: 2, stderr: missing() },
   'push missing VM': { args: ['push', 'nope', 'ghcr.io/acme/nope:latest'], code: 2, stderr: missing() },
   'run missing VM (fails in validate: Error:, exit 1)': { args: ['run', '--no-graphics', 'nope'], code: 1, stderr: 'Error: the specified VM "nope" does not exist\n' },
   'run on a running VM': { args: ['run', '--no-graphics', 'busy'], code: 2, stderr: 'VM "busy" is already running!\n' },

@@ -2,7 +2,7 @@
 // and make sure no process outlives its test (every run process is SIGKILLed in cleanup, and the
 // guest dies with it by construction).
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,11 @@ import { makeSimEnv, TART_SIM, tartSim, type SimEnv } from './helpers.js';
  * VMs started by parallel test files get distinct loopback IPs, as they would on one Mac.
  */
 export function guestSimEnv(extra: Record<string, string> = {}): SimEnv {
+  // lease files of earlier vitest runs (their main process is gone) are removed
+  for (const f of readdirSync(tmpdir())) {
+    const m = /^tart-sim-guest-tests-(\d+)\.leases\.json(\.lock)?$/.exec(f);
+    if (m && !existsSync(`/proc/${m[1]}`)) rmSync(join(tmpdir(), f), { force: true });
+  }
   const leases = join(tmpdir(), `tart-sim-guest-tests-${process.ppid}.leases.json`);
   const sim = makeSimEnv({ TART_SIM_LEASES: leases, TART_SIM_IP_DELAY_MS: '100', ...extra });
   return { ...sim, leases };
@@ -169,6 +174,10 @@ export async function ipOf(sim: SimEnv, name: string, wait = 15): Promise<string
 export async function cloneUbuntu(sim: SimEnv, name: string, image = 'ghcr.io/cirruslabs/ubuntu:latest'): Promise<void> {
   const r = await tartSim(['clone', image, name], { env: sim.env, timeoutMs: 120_000 });
   if (r.code !== 0) throw new Error(`clone failed: ${r.stderr}`);
+  // Like Tart, a clone keeps the image's MAC unless it collides locally: VMs of parallel test files
+  // (separate TART_HOMEs, one lease file) would share an IP. Orchard does the same after each clone.
+  const m = await tartSim(['set', name, '--random-mac'], { env: sim.env });
+  if (m.code !== 0) throw new Error(`set --random-mac failed: ${m.stderr}`);
 }
 
 export { tartSim };

@@ -128,6 +128,15 @@ describe('run validation', () => {
     expect(await tartSim(args as string[], env())).toEqual({ code, stdout: '', stderr });
   });
 
+  it('a missing --disk image is refused before anything starts', async () => {
+    expect(await tartSim(['run', '--no-graphics', '--disk', '/nonexistent/extra.img', 'demo'], env())).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'Error: the additional disk "/nonexistent/extra.img" does not exist; check the --disk path\n',
+    });
+    expect(await state('demo')).toBe('stopped');
+  });
+
   it('a second run of a running VM: `VM "demo" is already running!`, exit 2', async () => {
     await startVm(sim, 'demo');
     expect(await tartSim(['run', '--no-graphics', 'demo'], env())).toEqual({ code: 2, stdout: '', stderr: 'VM "demo" is already running!\n' });

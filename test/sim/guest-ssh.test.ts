@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, type SimEnv } from './helpers.js';
+import { join } from 'node:path';
+import { ensureBuilt, ROOT, type SimEnv } from './helpers.js';
 import { authorize, cloneUbuntu, guestSimEnv, ipOf, killAll, makeKey, portOpen, ssh, sshBanner, startVm, tartSim, waitFor } from './guest-helpers.js';
 
 let sim: SimEnv;
@@ -42,6 +43,9 @@ describe('sim guest over SSH', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('demo\nadmin\n0\n1\n');
     expect(createHash('sha256').update(readFileSync('/etc/hosts')).digest('hex')).toBe(hostsBefore);
+    // the host's private trees do not show through the lower layer, even to guest root
+    const peek = await ssh(ip, key, `sudo ls -A /root | wc -l; test -e ${JSON.stringify(join(ROOT, 'package.json'))} && echo visible || echo hidden; sudo grep -c '^root:\\*:' /etc/shadow`);
+    expect(peek.stdout).toBe('0\nhidden\n1\n');
     // password auth like Tart's images is enabled; the key is what tk uses
     const keys = await ssh(ip, key, 'stat -c %a:%U ~/.ssh ~/.ssh/authorized_keys');
     expect(keys.stdout).toBe('700:admin\n600:admin\n');

@@ -81,14 +81,20 @@ export interface SimResult {
 }
 
 /** Run bin/tart-sim with the given environment (added to a clean copy of process.env). */
-export function tartSim(args: string[], opts: { env: Record<string, string>; input?: string; timeoutMs?: number }): Promise<SimResult> {
+export function tartSim(
+  args: string[],
+  opts: { env: Record<string, string>; input?: string; timeoutMs?: number; cwd?: string },
+): Promise<SimResult> {
   return new Promise((resolvePromise) => {
     const baseEnv: Record<string, string | undefined> = { ...process.env };
     for (const k of Object.keys(baseEnv)) if (k.startsWith('TART_')) delete baseEnv[k];
+    // Tart switches its progress output on CI's presence; CI runs this suite with CI=true, so the
+    // simulator gets it only where a test asks for it.
+    delete baseEnv['CI'];
     const child = execFile(
       TART_SIM,
       args,
-      { env: { ...baseEnv, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, encoding: 'utf8' },
+      { env: { ...baseEnv, ...opts.env }, timeout: opts.timeoutMs ?? 30_000, encoding: 'utf8', ...(opts.cwd ? { cwd: opts.cwd } : {}) },
       (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : -1) : 0;
         resolvePromise({ code, stdout, stderr });

@@ -19,8 +19,8 @@ use POSIX ();
 use Socket qw(PF_INET SOCK_STREAM SOL_SOCKET SO_REUSEADDR sockaddr_in inet_aton);
 
 my %SYS = (
-  x86_64  => { mount => 165, umount2 => 166, pivot_root => 155, sethostname => 170, unshare => 272 },
-  aarch64 => { mount => 40,  umount2 => 39,  pivot_root => 41,  sethostname => 161, unshare => 97 },
+  x86_64  => { mount => 165, umount2 => 166, pivot_root => 155, sethostname => 170, unshare => 272, setxattr => 188 },
+  aarch64 => { mount => 40,  umount2 => 39,  pivot_root => 41,  sethostname => 161, unshare => 97, setxattr => 5 },
 );
 my $arch = (POSIX::uname())[4];
 my $S = $SYS{$arch} or die "tart-sim guest: unsupported architecture $arch\n";
@@ -62,6 +62,23 @@ sub wfile { my ($p, $c, $mode) = @_; unlink $p; open(my $f, '>', $p) or fail("wr
 sub rfile { open(my $f, '<', $_[0]) or return ''; local $/; my $c = <$f>; close $f; $c }
 
 # ---- 1. copy-on-write root ----------------------------------------------------------------------
+# The lower layer is the host's root: hide the host's private trees from the guest. On a VM's first
+# boot, /root, /home and every non-system top-level directory (e.g. /work) become opaque, empty
+# directories in the upper layer (trusted.overlay.opaque=y), so the host's keys, tokens and projects
+# never show through; system directories (/usr, /etc, /opt, ...) stay shared.
+my %SYSTEM = map { $_ => 1 } qw(bin boot dev etc lib lib32 lib64 libx32 media mnt opt proc run sbin srv sys tmp usr var);
+unless (-e "$upper.masked") {
+  opendir(my $dh, '/') or fail("opendir /: $!");
+  for my $e (readdir $dh) {
+    next if $e eq '.' || $e eq '..' || $SYSTEM{$e} || -l "/$e" || !-d "/$e" || -e "$upper/$e";
+    mkdir "$upper/$e" or fail("mkdir $upper/$e: $!");
+    chmod((stat "/$e")[2] & 07777, "$upper/$e");
+    syscall($S->{setxattr}, "$upper/$e", my $xn = 'trusted.overlay.opaque', my $xv = 'y', 1, 0) == -1 and fail("mask /$e: $!");
+  }
+  closedir $dh;
+  open(my $mf, '>', "$upper.masked") or fail("write $upper.masked: $!"); close $mf;
+}
+
 # A VM that just stopped may still hold its overlay for a few ms while its namespace is torn down.
 for my $try (1 .. 100) {
   last if syscall($S->{mount}, my $ov = 'overlay', $M, my $ovt = 'overlay', 0, my $ovo = "lowerdir=/,upperdir=$upper,workdir=$work") == 0;
@@ -173,7 +190,8 @@ my $L;
 unless ($noSshd) {
   socket($L, PF_INET, SOCK_STREAM, 0) or fail("socket: $!");
   setsockopt($L, SOL_SOCKET, SO_REUSEADDR, 1);
-  bind($L, sockaddr_in(22, inet_aton($ip))) or fail("bind $ip:22: $!");
+  bind($L, sockaddr_in(22, inet_aton($ip))) or fail("cannot use $ip:22 for the VM's sshd: $!"
+    . ($!{EADDRINUSE} ? " (a VM with the same MAC address in another TART_HOME, or another sshd, uses this IP: give this VM its own MAC with `tart set $name --random-mac`)" : ''));
 }
 pipe(my $cr, my $cw) or fail("pipe: $!");
 pipe(my $pr, my $pw) or fail("pipe: $!");
@@ -232,7 +250,7 @@ sub guest_main {
   open(STDIN, '<', '/dev/null'); open(STDOUT, '>', '/dev/null');
   $SIG{CHLD} = sub { 1 while waitpid(-1, POSIX::WNOHANG()) > 0 };
   unless ($L) { for (;;) { sleep 3600 } }
-  listen($L, 128) or fail("listen: $!");
+  listen($L, 128) or fail("cannot listen on $ip:22: $!" . ($!{EADDRINUSE} ? " (another VM or sshd uses this IP: give this VM its own MAC with `tart set $name --random-mac`)" : ""));
   for (;;) {
     my $c;
     unless (accept($c, $L)) { select(undef, undef, undef, 0.05) unless $!{EINTR}; next }
@@ -259,7 +277,10 @@ sub provision {
     wfile($file, join("\n", @keep, @$extra) . "\n", (stat $file)[2] // 0644) };
   my @gone = map { (split /:/)[0] } grep { ((split /:/, $_, -1)[2] // '') eq '1000' } split /\n/, rfile('/etc/passwd');
   $drop->('/etc/passwd', 2, ['admin:x:1000:1000:admin:/home/admin:/bin/bash']);
-  $drop->('/etc/shadow', undef, ["admin:$hash:19000:0:99999:7:::"]) ;
+  $drop->('/etc/shadow', undef, ["admin:$hash:19000:0:99999:7:::"]);
+  # the host's password hashes show through the lower layer: lock every other account in the guest
+  wfile('/etc/shadow', join('', map { my @f = split /:/, $_, -1; $f[1] = '*' if $f[0] ne 'admin' && @f > 1; join(':', @f) . "\n" } split /\n/, rfile('/etc/shadow')), 0640);
+  chown 0, (getgrnam('shadow'))[2] // 0, '/etc/shadow';
   my @groups;
   for (split /\n/, rfile('/etc/group')) { my @f = split /:/, $_, -1;
     next if $f[0] eq 'admin' || $f[2] eq '1000';

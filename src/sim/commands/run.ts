@@ -109,8 +109,9 @@ export async function run(argv: string[]): Promise<number> {
     const [path, ...rest] = d.split(':');
     const options = rest.join(':');
     if (options && !options.split(',').every((o) => DISK_OPTIONS.test(o))) throw otherError(`invalid disk options "${options}" in --disk ${d}`);
-    if (!path || (!/^(nbd|nbds|nbd\+unix):\/\//.test(path) && !path.includes('/') && !existsSync(path))) {
-      throw otherError(`the additional disk "${path ?? ''}" does not exist`);
+    const remote = /^(nbd|nbds|nbd\+unix):\/\//.test(path ?? '') || /^[^/]+\.[^/]+\/[^/]/.test(path ?? ''); // nbd URL or OCI name
+    if (!path || (!remote && !existsSync(path))) {
+      throw otherError(`the additional disk "${path ?? ''}" does not exist; check the --disk path`);
     }
   }
 

@@ -94,7 +94,8 @@ export function bootGuest(spec: GuestSpec, stderr: (s: string) => void): Promise
       'unshare', '--mount', '--pid', '--fork', '--mount-proc', '--kill-child=SIGKILL', '--propagation', 'private', '--',
       'perl', join(env['SIM_ASSETS'] as string, 'guest-init.pl'),
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env },
+    // Own session: terminal signals (Ctrl-C, Ctrl-Z) reach only `run`, which decides what they mean.
+    { stdio: ['ignore', 'pipe', 'pipe'], env, detached: true },
   );
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
     child.on('exit', (code, signal) => r({ code, signal })),

@@ -1,0 +1,345 @@
+// TkService over the ports: what the CLI, the dashboard and the MCP server call.
+import { TkError, toTkError } from './errors.js';
+import type { DestroyPlan, DestroyReport, ProgressEvent, SpawnResult, VmRecord, VmView, WorktreeChanges } from './model.js';
+import { resolveVmName } from './naming.js';
+import { findVm, removeVm, upsertVm } from './state.js';
+import { mergeViews } from './views.js';
+import { guestWorktree, shq } from './provision.js';
+import { Orchestrator, type EngineDeps, type Reporter } from './orchestrator.js';
+import type { ExecIo, InteractiveCommand, OpOptions, TkService } from './service.js';
+
+export function notFound(name: string): TkError {
+  return new TkError('vm', `No VM named ${JSON.stringify(name)}.`, { hint: 'See `tk list` for the VMs tk knows, or create it with `tk spawn BRANCH`.' });
+}
+
+function interrupted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new TkError('interrupted', 'Interrupted.', { hint: 'Run the same tk command again: it resumes where it stopped.' });
+}
+
+export interface AppOptions {
+  /** The ssh binary for `enter` (default `ssh`). */
+  sshBinary?: string;
+  /** How long halt waits for the guest to power off before `tart stop` (ms). */
+  haltTimeoutMs?: number;
+}
+
+export class App implements TkService {
+  readonly orch: Orchestrator;
+  /** SSH exec round trips of the last provisioning (measurements). */
+  lastRoundTrips = 0;
+
+  constructor(
+    readonly d: EngineDeps,
+    readonly opts: AppOptions = {},
+  ) {
+    this.orch = new Orchestrator(d);
+  }
+
+  private reporter(vm: () => string, opts: OpOptions | undefined): Reporter {
+    const t0 = this.d.clock.now();
+    return (phase, message) => {
+      const e: ProgressEvent = { vm: vm(), phase, message, elapsedMs: this.d.clock.now() - t0 };
+      opts?.onProgress?.(e);
+    };
+  }
+
+  private async record(name: string): Promise<VmRecord> {
+    const rec = findVm(await this.d.store.read(), name);
+    if (!rec) throw notFound(name);
+    return rec;
+  }
+
+  async resolveName(cwd: string, name?: string): Promise<string> {
+    if (name !== undefined) return name;
+    const info = await this.d.git.repoInfo(cwd);
+    const branch = await this.d.git.currentBranch(cwd);
+    return resolveVmName(info.repoName, branch, (await this.d.store.read()).vms, info.mainRoot);
+  }
+
+  async list(opts: { repo?: string } = {}): Promise<VmView[]> {
+    const [state, tart] = await Promise.all([this.d.store.read(), this.d.tart.list()]);
+    return mergeViews(state.vms, tart, opts);
+  }
+
+  async status(name: string): Promise<VmView> {
+    const v = (await this.list()).find((x) => x.name === name);
+    if (!v) throw notFound(name);
+    return v;
+  }
+
+  async changes(name: string): Promise<WorktreeChanges | null> {
+    const rec = findVm(await this.d.store.read(), name);
+    if (!rec) return null;
+    return this.d.git.changes(rec.worktree_path).catch(() => null);
+  }
+
+  async spawn(opts: OpOptions & { cwd: string; branch?: string }): Promise<SpawnResult> {
+    const { git, config, clock } = this.d;
+    let vm = '';
+    const report = this.reporter(() => vm, opts);
+    const info = await git.repoInfo(opts.cwd);
+    const branch = opts.branch ?? (await git.currentBranch(opts.cwd));
+    report('worktree', 'Preparing worktree...');
+    const wt = await git.ensureWorktree({ mainRoot: info.mainRoot, repoName: info.repoName, branch, worktreeDir: config.worktree_dir });
+    interrupted(opts.signal);
+    // Name and intent in one locked update: parallel spawns of other branches never collide.
+    const rec = await this.d.store.update((state) => {
+      const name = resolveVmName(info.repoName, branch, state.vms, info.mainRoot);
+      const now = new Date(clock.now()).toISOString();
+      let r = findVm(state, name);
+      if (!r) {
+        r = {
+          name,
+          repo: info.repoName,
+          branch,
+          worktree_path: wt.path,
+          created_at: now,
+          last_used: now,
+          status: 'stopped',
+          ip: null,
+          repo_root: info.mainRoot,
+          base_image: config.base_image,
+          provision: { done: [], phase: 'clone', result: 'running', updated_at: now },
+        };
+        upsertVm(state, r);
+      } else {
+        r.worktree_path = wt.path;
+        r.last_used = now;
+      }
+      return structuredClone(r);
+    });
+    vm = rec.name;
+    const r = await this.orch.bringUp(rec, report, opts.signal);
+    this.lastRoundTrips = r.roundTrips;
+    return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned };
+  }
+
+  async resume(name: string, opts: OpOptions = {}): Promise<SpawnResult> {
+    const rec = await this.record(name);
+    const r = await this.orch.bringUp(rec, this.reporter(() => name, opts), opts.signal);
+    this.lastRoundTrips = r.roundTrips;
+    return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned };
+  }
+
+  async provision(name: string, opts: OpOptions = {}): Promise<SpawnResult> {
+    // Everything again (all steps are idempotent), on a running VM (started when it is not).
+    await this.orch.updateRecord(name, (r) => {
+      r.provision = { done: r.provision?.done.includes('ssh-key') ? ['ssh-key'] : [], phase: r.provision?.phase ?? 'ready', result: 'running' };
+    });
+    return this.resume(name, opts);
+  }
+
+  /** A session to a running VM, its host key verified (IP refreshed when it changed). */
+  private async connect(rec: VmRecord, signal?: AbortSignal) {
+    const key = await this.d.host.ensureSshKey();
+    const tryIp = async (ip: string) =>
+      this.d.ssh.connect({
+        host: ip,
+        port: this.d.config.ssh_port,
+        user: this.d.config.ssh_user,
+        keyPath: key.keyPath,
+        readyTimeoutMs: 5000,
+        ...(signal ? { signal } : {}),
+        verifyHostKey: (k) => !rec.host_key || k === rec.host_key,
+      });
+    if (rec.ip) {
+      try {
+        return { session: await tryIp(rec.ip), ip: rec.ip };
+      } catch {
+        // fall through: refresh the IP
+      }
+    }
+    const ip = await this.d.tart.ip(rec.name, 5, signal);
+    if (!ip) throw new TkError('vm', `The VM ${rec.name} has no IP address.`, { hint: `Check \`tk status ${rec.name}\` and its log (tk logs ${rec.name}); \`tk halt ${rec.name}\` then \`tk resume ${rec.name}\` restarts it.` });
+    const session = await tryIp(ip).catch((e: unknown) => {
+      throw new TkError('ssh', `Cannot reach ${rec.name} over SSH at ${ip}: ${toTkError(e).message}`, { hint: `Run \`tk spawn\` or \`tk resume ${rec.name}\` to finish its set-up.` });
+    });
+    if (ip !== rec.ip) await this.orch.updateRecord(rec.name, (r) => (r.ip = ip));
+    return { session, ip };
+  }
+
+  private async requireRunning(name: string, what: string): Promise<VmRecord> {
+    const rec = await this.record(name);
+    const row = await this.orch.tartRow(name);
+    if (!row) throw new TkError('vm', `The VM ${name} no longer exists in Tart.`, { hint: `Run \`tk spawn\` on its branch (${rec.branch}) to recreate it, or \`tk destroy ${name}\`.` });
+    if (row.state !== 'running') throw new TkError('vm', `The VM ${name} is ${row.state}: cannot ${what}.`, { hint: `Start it with \`tk resume ${name}\`.` });
+    return rec;
+  }
+
+  async exec(name: string, argv: string[], io: ExecIo): Promise<number> {
+    if (argv.length === 0) throw new TkError('usage', 'No command given.', { hint: 'Usage: tk exec [NAME] -- CMD [ARGS...]' });
+    const rec = await this.requireRunning(name, 'run a command in it');
+    const { session } = await this.connect(rec, io.signal);
+    try {
+      const code = guestWorktree(rec.os ?? 'linux');
+      const cmd = `. "$HOME/.tk/env.sh" 2>/dev/null; cd ${shq(code)} 2>/dev/null || cd "$HOME"; exec ${argv.map(shq).join(' ')}`;
+      return await session.run(cmd, {
+        onStdout: (c) => io.stdout(c),
+        onStderr: (c) => io.stderr(c),
+        ...(io.stdin ? { stdin: io.stdin } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+        ...(io.timeoutMs ? { timeoutMs: io.timeoutMs } : {}),
+      });
+    } finally {
+      session.close();
+    }
+  }
+
+  async enterCommand(name: string, opts: { agent?: boolean; term?: string } = {}): Promise<InteractiveCommand> {
+    const rec = await this.requireRunning(name, 'enter it');
+    // Refresh the IP (the VM may have restarted with another lease) and verify the host key once.
+    const { session, ip } = await this.connect(rec);
+    session.close();
+    const { host, config } = this.d;
+    const key = await host.ensureSshKey();
+    host.writeKnownHosts(name, name, rec.host_key ?? session.hostKey);
+    const code = guestWorktree(rec.os ?? 'linux');
+    const termFix = 'if ! infocmp "$TERM" >/dev/null 2>&1; then TERM=xterm-256color; export TERM; fi';
+    const inner = opts.agent ? `cd ${shq(code)} && exec claude ${config.claude_flags.map(shq).join(' ')}`.trimEnd() : '';
+    const remote = opts.agent ? `${termFix}; exec bash -lc ${shq(inner)}` : `${termFix}; exec bash -l`;
+    const args = [
+      '-i', key.keyPath,
+      '-o', 'IdentitiesOnly=yes',
+      '-o', `UserKnownHostsFile=${host.knownHostsPath(name)}`,
+      '-o', 'StrictHostKeyChecking=yes',
+      '-o', `HostKeyAlias=${name}`,
+      '-o', 'ControlMaster=auto',
+      '-o', `ControlPath=${host.controlPath(name)}`,
+      '-o', 'ControlPersist=600',
+      '-o', 'LogLevel=ERROR',
+      '-p', String(config.ssh_port),
+      '-t',
+      `${config.ssh_user}@${ip}`,
+      remote,
+    ];
+    return { file: this.opts.sshBinary ?? 'ssh', args, env: { TERM: opts.term || 'xterm-256color' } };
+  }
+
+  async halt(name: string, opts: OpOptions = {}): Promise<void> {
+    const rec = await this.record(name);
+    const report = this.reporter(() => name, opts);
+    const row = await this.orch.tartRow(name, opts.signal);
+    if (row?.state === 'running') {
+      report('ready', 'Shutting the guest down...');
+      try {
+        const { session } = await this.connect(rec, opts.signal);
+        await session.run('sudo poweroff >/dev/null 2>&1 || sudo shutdown -h now', { timeoutMs: 5000 }).catch(() => undefined);
+        session.close();
+      } catch (e) {
+        this.orch.log(name, `halt: graceful shutdown not possible (${toTkError(e).message}); stopping with tart stop`);
+      }
+      const deadline = this.d.clock.now() + (this.opts.haltTimeoutMs ?? 20_000);
+      while (this.d.clock.now() < deadline) {
+        const r = await this.orch.tartRow(name);
+        if (!r || r.state !== 'running') break;
+        await this.d.clock.sleep(250, opts.signal);
+      }
+      const r = await this.orch.tartRow(name);
+      if (r?.state === 'running') {
+        report('ready', 'The guest did not power off in time: tart stop...');
+        await this.d.tart.stop(name);
+      }
+    } else if (row?.state === 'suspended') {
+      await this.d.tart.stop(name);
+    }
+    this.orch.mark(name, 'halt', 'end', 'ok');
+    await this.orch.updateRecord(name, (r) => {
+      r.status = 'stopped';
+      r.ip = null;
+    });
+  }
+
+  async suspend(name: string, opts: OpOptions = {}): Promise<void> {
+    const rec = await this.record(name);
+    const row = await this.orch.tartRow(name, opts.signal);
+    if (!row) throw new TkError('vm', `The VM ${name} no longer exists in Tart.`, { hint: `Remove its record with \`tk destroy ${name}\`.` });
+    if (row.state === 'suspended') return;
+    if (row.state !== 'running') throw new TkError('vm', `The VM ${name} is ${row.state}: there is nothing to suspend.`);
+    const os = rec.os ?? (await this.d.tart.get(name)).os;
+    if (os !== 'darwin') {
+      throw new TkError('vm', `Tart cannot suspend Linux VMs (${name} runs Linux): it would kill the VM instead.`, {
+        hint: `Use \`tk halt ${name}\`: it shuts the VM down and keeps its disk; \`tk resume ${name}\` or \`tk spawn\` starts it again.`,
+      });
+    }
+    if (!rec.suspendable) {
+      throw new TkError('vm', `${name} was not started with --suspendable, so Tart would kill it instead of suspending it.`, {
+        hint: `Use \`tk halt ${name}\` now; tk starts macOS guests as suspendable, so after \`tk resume ${name}\` suspend works.`,
+      });
+    }
+    await this.d.tart.suspend(name);
+    const deadline = this.d.clock.now() + 120_000;
+    for (;;) {
+      const r = await this.orch.tartRow(name);
+      if (r?.state === 'suspended') break;
+      if (!r || r.state === 'stopped') throw new TkError('vm', `Suspending ${name} failed: the VM stopped instead.`, { hint: `See \`tk logs ${name}\`; its disk is kept: \`tk resume ${name}\`.` });
+      if (this.d.clock.now() > deadline) throw new TkError('vm', `Timed out waiting for ${name} to suspend.`, { hint: `See \`tk logs ${name}\`.` });
+      await this.d.clock.sleep(250, opts.signal);
+    }
+    await this.orch.updateRecord(name, (r) => {
+      r.status = 'suspended';
+      r.ip = null;
+    });
+  }
+
+  async destroyPlan(name: string): Promise<DestroyPlan> {
+    const rec = findVm(await this.d.store.read(), name);
+    const row = await this.orch.tartRow(name);
+    if (!rec && !row) throw notFound(name);
+    let worktree: string | null = rec?.worktree_path ?? null;
+    let worktreeIsMain = false;
+    let uncommitted = 0;
+    let unpushed = 0;
+    if (rec && worktree) {
+      try {
+        const wts = await this.d.git.listWorktrees(rec.repo_root ?? worktree);
+        const entry = wts.find((w) => w.path === worktree);
+        if (!entry) worktree = null;
+        else {
+          worktreeIsMain = entry.isMain;
+          uncommitted = (await this.d.git.changes(worktree)).changed;
+          unpushed = await this.d.git.unpushedCommits(worktree);
+        }
+      } catch {
+        worktree = null;
+      }
+    }
+    return { name, vmExists: !!row, diskSizeGb: row ? row.sizeGb : null, worktree, worktreeIsMain, uncommittedChanges: uncommitted, unpushedCommits: unpushed, branch: rec?.branch ?? null };
+  }
+
+  async destroy(name: string, opts: OpOptions & { discardChanges: boolean }): Promise<DestroyReport> {
+    const plan = await this.destroyPlan(name);
+    const rec = findVm(await this.d.store.read(), name);
+    const report = this.reporter(() => name, opts);
+    let vmDeleted = false;
+    if (plan.vmExists) {
+      report('ready', 'Deleting the VM...');
+      const row = await this.orch.tartRow(name);
+      if (row && row.state !== 'stopped') await this.d.tart.stop(name).catch(() => undefined);
+      await this.d.tart.delete(name);
+      vmDeleted = true;
+    }
+    let worktreeRemoved = false;
+    let worktreeKeptReason: string | null = null;
+    if (plan.worktree && rec) {
+      if (plan.worktreeIsMain) worktreeKeptReason = 'it is the main checkout';
+      else if ((plan.uncommittedChanges > 0 || plan.unpushedCommits > 0) && !opts.discardChanges) {
+        worktreeKeptReason = `it has ${plan.uncommittedChanges} uncommitted change(s) and ${plan.unpushedCommits} unpushed commit(s) (use --discard-changes to remove it anyway)`;
+      } else {
+        await this.d.git.removeWorktree(rec.repo_root ?? plan.worktree, plan.worktree, { force: opts.discardChanges || plan.uncommittedChanges > 0 });
+        worktreeRemoved = true;
+      }
+    }
+    await this.d.proxy.revoke(name).catch(() => undefined);
+    const { logsRemoved } = this.d.host.removeVmFiles(name);
+    const stateRemoved = await this.d.store.update((s) => removeVm(s, name));
+    return { name, vmDeleted, stateRemoved, logsRemoved, worktreeRemoved, worktreeKeptReason };
+  }
+
+  logPath(name: string): string {
+    return this.d.host.logPath(name);
+  }
+}
+
+export function createApp(deps: EngineDeps, opts: AppOptions = {}): App {
+  return new App(deps, opts);
+}
