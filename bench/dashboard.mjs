@@ -150,6 +150,7 @@ async function measure(label, file, env, readyMarker, keyFor) {
   await sleep(1500); // first poll, watchers, details settle
   // Keystroke -> first frame bytes on the pty.
   const lat = [];
+  const k0 = cpuTicks(p.pid);
   for (let i = 0; i < KEYS; i++) {
     // The frame is complete at the end of Ink's synchronized update (ESC[?2026l) when it uses one,
     // otherwise at the first chunk written after the key.
@@ -170,6 +171,8 @@ async function measure(label, file, env, readyMarker, keyFor) {
     if (done !== null) lat.push(done - t);
     await sleep(40);
   }
+  // CPU the process spent per keystroke (robust to other load on the machine, unlike latency).
+  const cpuPerKey = ((cpuTicks(p.pid) - k0) / CLK_TCK / KEYS) * 1000;
   const rss = rssMb(p.pid);
   let mem = null;
   {
@@ -230,7 +233,7 @@ async function measure(label, file, env, readyMarker, keyFor) {
   } catch {
     // exited
   }
-  return { firstFrameMs, p50: pct(lat, 50), p95: pct(lat, 95), n: lat.length, idleCpu, idleRenders, rss, rssRest, rssRestMax, settleCpuMs, saveMs, mem, memRest };
+  return { firstFrameMs, cpuPerKey, p50: pct(lat, 50), p95: pct(lat, 95), n: lat.length, idleCpu, idleRenders, rss, rssRest, rssRestMax, settleCpuMs, saveMs, mem, memRest };
 }
 
 const wt = join(work, 'wt');
@@ -255,6 +258,7 @@ const rows = [
   ['start -> first full frame (ms)', f(base.firstFrameMs, 0), f(dash.firstFrameMs, 0), '< 300'],
   [`keystroke -> frame p50 (ms, n=${dash.n})`, f(base.p50, 2), f(dash.p50, 2), ''],
   [`keystroke -> frame p95 (ms, n=${dash.n})`, f(base.p95, 2), f(dash.p95, 2), '< 16'],
+  ['CPU per keystroke (ms)', f(base.cpuPerKey, 2), f(dash.cpuPerKey, 2), ''],
   [`CPU in the ${SETTLE_S} s after the keys (ms)`, f(base.settleCpuMs, 0), f(dash.settleCpuMs, 0), ''],
   [`idle CPU over ${IDLE_S} s (% of a core)`, f(base.idleCpu, 2), f(dash.idleCpu, 2), '< 0.5'],
   [`renders while idle (${IDLE_S} s)`, String(base.idleRenders), String(dash.idleRenders), '0'],
