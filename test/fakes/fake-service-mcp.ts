@@ -256,7 +256,11 @@ export class FakeService implements TkService {
     if (io.signal?.aborted) throw interrupted(`Command in ${name}`);
     return new Promise<number>((resolve, reject) => {
       // Like ssh: without io.stdin the remote stdin stays open (a reader waits); with it, it ends when the iterable does.
-      const child = spawnChild(file, args, { cwd: v.worktree, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      // A VM has its own home and environment: the command must not source this host's login files
+      // (a `bash -lc` here ran the host's pyenv init, and a test that kills it mid-rehash left a
+      // stale pyenv lock that then stalled every login shell on the machine for 60 s).
+      const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: this.opts.root, LANG: 'C.UTF-8' };
+      const child = spawnChild(file, args, { cwd: v.worktree, env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       if (io.stdin) {
         const input = io.stdin;
         void (async () => {
