@@ -533,7 +533,7 @@ export class GitCli implements GitPort, PrPort {
     if (ghRepo) env['GH_REPO'] = ghRepo;
     const r = await runGh(this.gh, worktree, ['pr', 'create', '--fill', '--head', branch], env);
     if (r.missing) {
-      throw new TkError('usage', 'gh CLI not found. Install it to create PRs: https://cli.github.com\nOr push the branch and open a PR manually.', { exitCode: 1 });
+      throw new TkError('git', 'gh CLI not found. Install it to create PRs: https://cli.github.com', { hint: 'Or push the branch and open a PR manually.' });
     }
     // tachikoma: a failing gh that printed something (e.g. "already exists" + URL) counts as success.
     if (r.code !== 0 && r.stdout.trim() === '') throw new TkError('git', `gh pr create failed: ${r.stderr.trim()}`, { hint: 'The branch was pushed; fix the cause above and run tk pr again (or open the PR on GitHub).' });
