@@ -9,6 +9,8 @@ import { DEFAULTS } from '../../src/core/config.js';
 import type { VmRecord } from '../../src/core/model.js';
 import { FakeClock, FakeSsh, FakeTart, MemHost, MemStore, fakeProxy } from '../unit/engine-fakes.js';
 import { git, makeRepo, tempDir } from '../helpers/git-repo.js';
+import { createController } from '../../src/tui/controller.js';
+import { createStore, initialState } from '../../src/tui/store.js';
 
 interface Env {
   root: string;
@@ -181,6 +183,21 @@ describe('tk pr (real git, local remote, stand-in gh)', () => {
     );
     expect(err?.message).toBe('gh CLI not found. Install it to create PRs: https://cli.github.com');
     expect(err?.hint).toBe('Or push the branch and open a PR manually.');
+    expect(remoteHas(e.remote, 'feat')).toBe(head(e.wt));
+  });
+
+  it("the dashboard's p key path (controller.pr) runs the real engine and shows the URL, or the error with its hint", async () => {
+    const store = createStore(initialState(0));
+    const controller = createController({ service: e.app, store, live: { poke: () => {}, refreshChanges: () => {} }, cwd: e.root, handoff: async () => 0, now: () => 0 });
+    const settled = async () => {
+      for (let i = 0; i < 200 && Object.keys(store.getState().ops).length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+      return store.getState().message?.text ?? '';
+    };
+    controller.pr(NAME);
+    expect(await settled()).toMatch(/Nothing to commit — no changes detected in worktree/);
+    writeFileSync(join(e.wt, 'README.md'), 'changed\n');
+    controller.pr(NAME);
+    expect(await settled()).toBe(`${NAME}: PR https://github.com/o/myrepo/pull/1 (pending changes committed)`);
     expect(remoteHas(e.remote, 'feat')).toBe(head(e.wt));
   });
 });
