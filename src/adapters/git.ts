@@ -45,6 +45,9 @@ const BASE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
 /** Driver keys that run programs, by section. */
 const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.(clean|smudge|process|command|textconv|driver)$/s;
 
+/** Extra variables for pushes (ssh agent, credential helpers' own config). */
+const PUSH_ENV = ['SSH_AUTH_SOCK', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_CONFIG_DIR', 'XDG_CONFIG_HOME'];
+
 const ENV_ALLOW = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
 
 export interface GitRunResult {
@@ -196,8 +199,8 @@ export class HardenedGit {
   /**
    * `git push` (tk pr). Base overrides and drivers, then: only `protocol` is allowed, a plain `ssh`
    * (the user's ~/.ssh/config and agent), no proxy, TLS verification on, no submodule pushes, and
-   * the credential helpers of the user's GLOBAL config (the base override's empty value first
-   * clears any the repository names). SSH_AUTH_SOCK is passed for the ssh transport.
+   * the credential helpers of the host's system and GLOBAL config (an empty value first clears any
+   * the repository names). SSH_AUTH_SOCK and the helpers' own variables are passed (PUSH_ENV).
    */
   async push(cwd: string, args: readonly string[], protocol: 'https' | 'ssh' | 'file', timeoutMs = 10 * 60_000): Promise<GitRunResult> {
     const helpers = await this.globalCredentialHelpers();
@@ -213,16 +216,28 @@ export class HardenedGit {
       ['credential.helper', ''],
       ...helpers.map((h): [string, string] => ['credential.helper', h]),
     ];
+    // The host user's own variables that ssh and credential helpers (e.g. `gh auth git-credential`) need.
     const extra: NodeJS.ProcessEnv = {};
-    if (protocol === 'ssh' && this.srcEnv['SSH_AUTH_SOCK']) extra['SSH_AUTH_SOCK'] = this.srcEnv['SSH_AUTH_SOCK'];
+    for (const k of PUSH_ENV) if (this.srcEnv[k] !== undefined) extra[k] = this.srcEnv[k];
     return this.spawn(cwd, args, overrides, timeoutMs, extra);
   }
 
-  /** `credential.helper` values of the user's global config only, read from a directory outside any repository. */
+  /**
+   * `credential.helper` values of the host's system and user-global config only (macOS git names
+   * osxkeychain at system scope), read from a directory outside any repository and filtered by
+   * scope; an empty value clears the ones before it, as git does.
+   */
   async globalCredentialHelpers(): Promise<string[]> {
-    const r = await this.spawn(tmpdir(), ['config', '--global', '--null', '--get-all', 'credential.helper'], BASE_OVERRIDES);
+    const r = await this.spawn(tmpdir(), ['config', '--null', '--show-scope', '--get-all', 'credential.helper'], BASE_OVERRIDES.filter(([k]) => k !== 'credential.helper'), this.timeoutMs, { GIT_CONFIG_NOSYSTEM: '0' });
     if (r.code !== 0) return [];
-    return r.stdout.split('\u0000').filter((h) => h !== '');
+    const f = r.stdout.split('\u0000');
+    let helpers: string[] = [];
+    for (let i = 0; i + 1 < f.length; i += 2) {
+      if (f[i] !== 'system' && f[i] !== 'global') continue;
+      const v = f[i + 1] as string;
+      helpers = v === '' ? [] : [...helpers, v];
+    }
+    return helpers;
   }
 
   /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */

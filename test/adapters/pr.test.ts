@@ -201,3 +201,15 @@ describe('tk pr (real git, local remote, stand-in gh)', () => {
     expect(remoteHas(e.remote, 'feat')).toBe(head(e.wt));
   });
 });
+
+describe('push credential helpers', () => {
+  it('come from the global config only (an empty value resets), never from a repository', async () => {
+    const home = tempDir('tk-pr-home-');
+    writeFileSync(join(home, '.gitconfig'), '[credential]\n\thelper = dropped\n\thelper =\n\thelper = store\n\thelper = !gh auth git-credential\n');
+    const { HardenedGit } = await import('../../src/adapters/git.js');
+    const h = new HardenedGit({ env: { PATH: process.env['PATH'], HOME: home } });
+    expect(await h.globalCredentialHelpers()).toEqual(['store', '!gh auth git-credential']);
+    const empty = new HardenedGit({ env: { PATH: process.env['PATH'], HOME: tempDir() } });
+    expect(await empty.globalCredentialHelpers()).toEqual([]);
+  });
+});
