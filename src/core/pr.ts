@@ -59,7 +59,8 @@ export function nothingToCommit(): TkError {
 /**
  * Repository-scope config keys that could redirect the push or capture its credentials and cannot
  * be shadowed from the command line: `url.*.insteadOf`/`pushInsteadOf`, URL-specific `http.<url>.*`
- * and `credential.<url>.*`, and generic `http.*` other than harmless tuning keys.
+ * and `credential.<url>.*`, `remote.<url>.*` (git treats the pushed URL as a remote name), and
+ * generic `http.*` other than harmless tuning keys.
  */
 const SAFE_HTTP = new Set(['http.postbuffer', 'http.lowspeedlimit', 'http.lowspeedtime', 'http.version', 'http.maxrequests', 'http.minsessions', 'http.sslverify']);
 export function dangerousPushKeys(names: readonly string[]): string[] {
@@ -71,6 +72,8 @@ export function dangerousPushKeys(names: readonly string[]): string[] {
     if (section === 'url') out.push(raw);
     else if (section === 'http' && (parts.length > 2 || !SAFE_HTTP.has(n))) out.push(raw);
     else if (section === 'credential' && parts.length > 2) out.push(raw);
+    // `git push <url>` reads `remote.<url>.*` (pushurl, proxy, receivepack, vcs) as if <url> were a remote's name.
+    else if (section === 'remote' && parts.length > 2 && /[:/\\]/.test(parts.slice(1, -1).join('.'))) out.push(raw);
   }
   return [...new Set(out)];
 }

@@ -152,6 +152,16 @@ describe('tk pr (real git, local remote, stand-in gh)', () => {
     expect(existsSync(e.ghLog)).toBe(false);
   });
 
+  it('remote.<url>.pushurl / receivepack keyed by the trusted URL: refuses (git reads them for `push <url>`)', async () => {
+    const cfg = join(e.root, '.git', 'config');
+    git(e.root, 'config', '--file', cfg, `remote.file://${e.remote}.pushurl`, `file://${e.evil}`);
+    git(e.root, 'config', '--file', cfg, `remote.file://${e.remote}.receivepack`, `touch ${e.markers}/receivepack; git-receive-pack`);
+    writeFileSync(join(e.wt, 'README.md'), 'changed\n');
+    await expect(e.app.pr(NAME)).rejects.toThrow(/will not push: .*remote\.file:\/\/.*pushurl/);
+    expect(remoteHas(e.evil, 'feat')).toBe('');
+    expect(readdirSync(e.markers)).toEqual([]);
+  });
+
   it('http.<url>.proxy planted through an included file: refuses', async () => {
     const inc = join(e.root, 'inc.cfg');
     writeFileSync(inc, '[http "https://github.com"]\n\tproxy = http://127.0.0.1:9\n');

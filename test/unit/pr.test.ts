@@ -64,8 +64,11 @@ describe('commit message and push blockers', () => {
         'http.postBuffer',
         'credential.helper',
         'credential.https://github.com.helper',
+        'remote.origin.pushurl',
+        'remote.https://github.com/o/r.pushurl',
+        'remote.git@github.com:o/r.receivepack',
       ]),
-    ).toEqual(['url.file:///evil.insteadof', 'url.x.pushInsteadOf', 'http.https://github.com.proxy', 'http.proxy', 'http.sslCAInfo', 'credential.https://github.com.helper']);
+    ).toEqual(['url.file:///evil.insteadof', 'url.x.pushInsteadOf', 'http.https://github.com.proxy', 'http.proxy', 'http.sslCAInfo', 'credential.https://github.com.helper', 'remote.https://github.com/o/r.pushurl', 'remote.git@github.com:o/r.receivepack']);
   });
 });
 
