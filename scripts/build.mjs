@@ -4,6 +4,7 @@ import { build } from 'esbuild';
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { esbuildOptions } from './build-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 // --out DIR: build elsewhere (tests build their own copy); --only tk: just the tk CLI.
@@ -14,34 +15,12 @@ const arg = (name) => {
 const out = arg('--out') ?? join(root, 'dist');
 const only = arg('--only');
 
-// CommonJS dependencies (ssh2) call require() for Node built-ins and read __dirname/__filename at
-// load time (ssh2's poly1305 wasm loader); give every ESM chunk those.
-const banner = {
-  js:
-    "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" +
-    " const __filename = decodeURIComponent(new URL(import.meta.url).pathname); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
-};
-
 async function exists(p) {
   try { await stat(p); return true; } catch { return false; }
 }
 
-const common = {
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node22',
-  splitting: true,
-  sourcemap: 'linked',
-  banner,
-  legalComments: 'none',
-  logLevel: 'warning',
-  // Optional native speed-ups of ssh2; it falls back to pure JS without them.
-  // react-devtools-core: Ink imports it only when DEV=true (not a dependency of tk).
-  external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
-  define: { 'process.env.NODE_ENV': '"production"' },
-  jsx: 'automatic',
-};
+// Shared with bench/dashboard.mjs, which must measure the same bundle users run.
+const common = esbuildOptions;
 // dist/tk/tk.js (src/cli/tk.ts, tiny) loads dist/tk/list.js for `tk list` / `tk ls` and
 // dist/tk/main.js for everything else. list.js is main.ts in one file (no code splitting) with
 // src/cli/entries-list.ts (the list command only) in place of entries.ts: loading ~18 chunks cost

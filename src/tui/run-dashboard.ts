@@ -22,6 +22,7 @@ import { ThemeContext, type Theme } from '../../hooks/useTheme.js';
 import { App } from './App.js';
 import type { DashboardConfig } from './config.js';
 import { createController } from './controller.js';
+import { startIdleGc } from './idle-gc.js';
 import { startLive, type LiveDeps } from './live.js';
 import { createStore, initialState, type Store } from './store.js';
 
@@ -190,6 +191,7 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
   process.on('uncaughtException', onCrash);
   process.on('unhandledRejection', onRejection);
 
+  const idleGc = startIdleGc();
   let fdUsed = false;
   let exitCode = 0;
   try {
@@ -218,7 +220,10 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
           // edge of a key-repeat burst under one 60 Hz frame.
           maxFps: 120,
           incrementalRendering: true,
-          onRender: onRender ? (m) => onRender(m.renderTime) : undefined,
+          onRender: (m) => {
+            idleGc.rendered();
+            onRender?.(m.renderTime);
+          },
         },
       );
       const inst: Instance = instance;
@@ -275,6 +280,7 @@ export async function runDashboard(service: TkService, opts: RunDashboardOptions
       }
     }
   } finally {
+    idleGc.stop();
     if (!exiting) {
       release();
       unsubQuit();

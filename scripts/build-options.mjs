@@ -1,0 +1,26 @@
+// esbuild options shared by scripts/build.mjs (the bundles users run) and the benchmarks that must
+// measure the same code (bench/dashboard.mjs), so both get the production React build, the same
+// code splitting and the same externals.
+export const esbuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  splitting: true,
+  sourcemap: 'linked',
+  // CommonJS dependencies (ssh2) call require() for Node built-ins and read __dirname/__filename at
+  // load time (ssh2's poly1305 wasm loader); give every ESM chunk those.
+  banner: {
+    js:
+      "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" +
+      " const __filename = decodeURIComponent(new URL(import.meta.url).pathname); const __dirname = __filename.slice(0, __filename.lastIndexOf('/'));",
+  },
+  legalComments: 'none',
+  logLevel: 'warning',
+  // Optional native speed-ups of ssh2; it falls back to pure JS without them.
+  // react-devtools-core: Ink imports it only when DEV=true (not a dependency of tk).
+  external: ['cpu-features', '*.node', 'node-pty', 'react-devtools-core'],
+  define: { 'process.env.NODE_ENV': '"production"' },
+  jsx: 'automatic',
+  chunkNames: 'chunks/[name]-[hash]',
+};

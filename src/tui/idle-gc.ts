@@ -1,0 +1,81 @@
+// Gives memory back once the board goes quiet.
+//
+// Every Ink frame of a full 160x50 screen allocates a few MB of short-lived objects (one object
+// per screen cell, tokenized lines). Under a burst of keys V8 grows its young generation to ~34 MB
+// and promotes some frame garbage, and it never shrinks either on its own: Node gives V8 no idle
+// notifications. So after a burst of renders, once nothing has rendered for `quietMs`, we run one
+// memory-reducing full GC (V8's "last resort" flavour: compacts, shrinks the young generation and
+// returns the pages to the OS), but only when the heap holds enough slack to be worth ~20 ms of CPU.
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+export type Collect = () => void;
+
+export interface IdleGcOptions {
+  /** Quiet time after the last render before collecting. */
+  quietMs?: number;
+  /** Collect only when the heap's committed-but-unused bytes exceed this. */
+  minSlackBytes?: number;
+  /** Injected for tests; defaults to V8's memory-reducing GC (null when unavailable). */
+  collect?: Collect | null;
+  slackBytes?: () => number;
+}
+
+export interface IdleGc {
+  /** Call after every render. */
+  rendered(): void;
+  stop(): void;
+}
+
+/** V8's gc() with the memory-reducing flavour, or null when this runtime cannot provide it. */
+export function v8Collect(): Collect | null {
+  try {
+    const g = (globalThis as { gc?: unknown }).gc;
+    let fn: unknown = typeof g === 'function' ? g : null;
+    if (!fn) {
+      // Exposes gc() to new contexts only; the dashboard's own global stays untouched.
+      setFlagsFromString('--expose-gc');
+      fn = runInNewContext('typeof gc === "function" ? gc : null');
+    }
+    if (typeof fn !== 'function') return null;
+    const gc = fn as (opts?: { type: string; flavor?: string; execution?: string }) => void;
+    return () => gc({ type: 'major', flavor: 'last-resort', execution: 'sync' });
+  } catch {
+    return null;
+  }
+}
+
+const heapSlack = (): number => {
+  const h = getHeapStatistics();
+  return h.total_heap_size - h.used_heap_size;
+};
+
+export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
+  const quietMs = opts.quietMs ?? 1000;
+  const minSlack = opts.minSlackBytes ?? 8 * 1024 * 1024;
+  // Resolved on first use: a new V8 context costs time and memory the first frame does not need.
+  let collect: Collect | null | undefined = opts.collect;
+  const slack = opts.slackBytes ?? heapSlack;
+  let timer: NodeJS.Timeout | null = null;
+  const fire = () => {
+    timer = null;
+    if (slack() <= minSlack) return;
+    if (collect === undefined) collect = v8Collect();
+    collect?.();
+  };
+  return {
+    rendered() {
+      if (collect === null) return;
+      if (timer) timer.refresh();
+      else {
+        timer = setTimeout(fire, quietMs);
+        // Never keeps the process alive on its own.
+        timer.unref();
+      }
+    },
+    stop() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
