@@ -5,14 +5,17 @@
 //   each filter/diff/merge driver the repository's config defines (found by reading config, which
 //   runs nothing; includes are followed, so included files are covered too),
 // - passes argv only (no shell), `--end-of-options` before revisions, `--` before paths,
-// - never fetches or pushes (protocol.allow=never).
+// - never fetches; pushes only in `push` mode (tk pr): to an explicit URL the host trusts, over its
+//   one transport, with the user's global credential helpers and a plain ssh (see pushOverrides).
 import { execFile } from 'node:child_process';
 import { existsSync, lstatSync, readFileSync, realpathSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { TkError } from '../core/errors.js';
 import type { WorktreeChanges } from '../core/model.js';
 import { shortHash, worktreeDirName } from '../core/naming.js';
-import type { EnsuredWorktree, GitPort, RepoInfo, WorktreeEntry } from '../ports/git.js';
+import { tmpdir } from 'node:os';
+import { dangerousPushKeys } from '../core/pr.js';
+import type { EnsuredWorktree, GitPort, PrPort, RepoInfo, WorktreeEntry } from '../ports/git.js';
 import { acquireLock } from './file-lock.js';
 import { tkPaths } from './paths.js';
 import { checkWorktreeLink } from './worktree-link.js';
@@ -42,6 +45,9 @@ const BASE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
 /** Driver keys that run programs, by section. */
 const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.(clean|smudge|process|command|textconv|driver)$/s;
 
+/** Extra variables for pushes (ssh agent, credential helpers' own config). */
+const PUSH_ENV = ['SSH_AUTH_SOCK', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_CONFIG_DIR', 'XDG_CONFIG_HOME'];
+
 const ENV_ALLOW = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
 
 export interface GitRunResult {
@@ -64,6 +70,8 @@ export interface HardenedGitOptions {
   /** git binary (tests). */
   git?: string;
   env?: NodeJS.ProcessEnv;
+  /** gh binary for `tk pr` (default `gh`, looked up on PATH). */
+  gh?: string;
   /** Where worktree add/remove locks live (default `$TK_HOME/locks`, host-only: never in `.git`). */
   lockDir?: string;
 }
@@ -119,18 +127,27 @@ export class HardenedGit {
   private readonly env: NodeJS.ProcessEnv;
   private readonly timeoutMs: number;
 
+  /** The caller's environment (SSH_AUTH_SOCK for pushes; gh's own variables). */
+  readonly srcEnv: NodeJS.ProcessEnv;
+
   constructor(opts: HardenedGitOptions = {}) {
     this.git = opts.git ?? 'git';
-    this.env = baseEnv(opts.env ?? process.env);
+    this.srcEnv = opts.env ?? process.env;
+    this.env = baseEnv(this.srcEnv);
     this.timeoutMs = opts.timeoutMs ?? GIT_TIMEOUT_MS;
   }
 
-  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>, timeoutMs = this.timeoutMs): Promise<GitRunResult> {
+  /** The scrubbed environment plus `overrides` as command-line config (for programs that run git: gh). */
+  envWith(overrides: ReadonlyArray<readonly [string, string]>): NodeJS.ProcessEnv {
+    return withOverrides(this.env, overrides);
+  }
+
+  private spawn(cwd: string, args: readonly string[], overrides: ReadonlyArray<readonly [string, string]>, timeoutMs = this.timeoutMs, extraEnv: NodeJS.ProcessEnv = {}): Promise<GitRunResult> {
     return new Promise((resolveP, reject) => {
       execFile(
         this.git,
         ['--no-pager', ...args],
-        { cwd, env: withOverrides(this.env, overrides), maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' },
+        { cwd, env: { ...withOverrides(this.env, overrides), ...extraEnv }, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', windowsHide: true, timeout: timeoutMs, killSignal: 'SIGKILL' },
         (err, stdout, stderr) => {
           if (err && (err as { killed?: boolean }).killed) {
             reject(
@@ -174,6 +191,55 @@ export class HardenedGit {
     return this.spawn(cwd, args, [...BASE_OVERRIDES, ...drivers], opts.timeoutMs);
   }
 
+  /** Every override for `cwd` (base + its drivers, read afresh). */
+  async overridesFor(cwd: string): Promise<Array<readonly [string, string]>> {
+    return [...BASE_OVERRIDES, ...(await this.driverOverridesFor(cwd))];
+  }
+
+  /**
+   * `git push` (tk pr). Base overrides and drivers, then: only `protocol` is allowed, a plain `ssh`
+   * (the user's ~/.ssh/config and agent), no proxy, TLS verification on, no submodule pushes, and
+   * the credential helpers of the host's system and GLOBAL config (an empty value first clears any
+   * the repository names). SSH_AUTH_SOCK and the helpers' own variables are passed (PUSH_ENV).
+   */
+  async push(cwd: string, args: readonly string[], protocol: 'https' | 'ssh' | 'file', timeoutMs = 10 * 60_000): Promise<GitRunResult> {
+    const helpers = await this.globalCredentialHelpers();
+    const overrides: Array<readonly [string, string]> = [
+      ...(await this.overridesFor(cwd)),
+      ['protocol.allow', 'never'],
+      [`protocol.${protocol}.allow`, 'always'],
+      ['core.sshCommand', 'ssh'],
+      ['http.proxy', ''],
+      ['http.sslVerify', 'true'],
+      ['push.recurseSubmodules', 'no'],
+      ['push.gpgSign', 'false'],
+      ['credential.helper', ''],
+      ...helpers.map((h): [string, string] => ['credential.helper', h]),
+    ];
+    // The host user's own variables that ssh and credential helpers (e.g. `gh auth git-credential`) need.
+    const extra: NodeJS.ProcessEnv = {};
+    for (const k of PUSH_ENV) if (this.srcEnv[k] !== undefined) extra[k] = this.srcEnv[k];
+    return this.spawn(cwd, args, overrides, timeoutMs, extra);
+  }
+
+  /**
+   * `credential.helper` values of the host's system and user-global config only (macOS git names
+   * osxkeychain at system scope), read from a directory outside any repository and filtered by
+   * scope; an empty value clears the ones before it, as git does.
+   */
+  async globalCredentialHelpers(): Promise<string[]> {
+    const r = await this.spawn(tmpdir(), ['config', '--null', '--show-scope', '--get-all', 'credential.helper'], BASE_OVERRIDES.filter(([k]) => k !== 'credential.helper'), this.timeoutMs, { GIT_CONFIG_NOSYSTEM: '0' });
+    if (r.code !== 0) return [];
+    const f = r.stdout.split('\u0000');
+    let helpers: string[] = [];
+    for (let i = 0; i + 1 < f.length; i += 2) {
+      if (f[i] !== 'system' && f[i] !== 'global') continue;
+      const v = f[i + 1] as string;
+      helpers = v === '' ? [] : [...helpers, v];
+    }
+    return helpers;
+  }
+
   /** Runs git; a non-zero exit is a TkError naming what failed, with git's stderr. */
   async ok(cwd: string, args: readonly string[], what: string, opts: { contentFilters?: boolean } = {}): Promise<string> {
     const r = await this.run(cwd, args, opts);
@@ -201,11 +267,13 @@ function parseWorktrees(out: string): WorktreeEntry[] {
   return entries;
 }
 
-export class GitCli implements GitPort {
+export class GitCli implements GitPort, PrPort {
   readonly git: HardenedGit;
   private readonly lockDir: string;
+  private readonly gh: string;
   constructor(opts: HardenedGitOptions = {}) {
     this.git = new HardenedGit(opts);
+    this.gh = opts.gh ?? 'gh';
     this.lockDir = opts.lockDir ?? join(tkPaths(opts.env ?? process.env).home, 'locks');
   }
 
@@ -427,6 +495,66 @@ export class GitCli implements GitPort {
     return Number(r.stdout.trim()) || 0;
   }
 
+  async originUrl(mainRoot: string): Promise<string | null> {
+    // --file: only the main repository's own config file (no includes, no worktree config).
+    const r = await this.git.run(mainRoot, ['config', '--file', join(mainRoot, '.git', 'config'), '--get', 'remote.origin.url']);
+    const url = r.stdout.replace(/\n$/, '');
+    return r.code === 0 && url !== '' ? url : null;
+  }
+
+  async diffStat(worktree: string): Promise<{ diff: string; status: string }> {
+    const d = await this.git.run(worktree, ['diff', '--stat', '--no-ext-diff', '--no-textconv', 'HEAD', '--'], { contentFilters: true });
+    if (d.code !== 0) throw new TkError('git', `git diff --stat failed: ${d.stderr.trim()}`);
+    const s = await this.git.run(worktree, ['status', '--short', '--ignore-submodules=all'], { contentFilters: true });
+    if (s.code !== 0) throw new TkError('git', `git status --short failed: ${s.stderr.trim()}`);
+    return { diff: d.stdout, status: s.stdout };
+  }
+
+  async commitAll(worktree: string, message: string): Promise<void> {
+    await this.git.ok(worktree, ['add', '-A', '--', '.'], 'git add -A failed', { contentFilters: true });
+    await this.git.ok(worktree, ['commit', '-q', '--no-verify', '--no-gpg-sign', '-m', message], 'git commit failed', { contentFilters: true });
+  }
+
+  /** Repository-scope (local, worktree, their includes) config keys that could redirect a push. */
+  private async pushBlockers(worktree: string): Promise<string[]> {
+    const r = await this.git.run(worktree, ['config', '--null', '--name-only', '--show-scope', '--list']);
+    if (r.code !== 0) throw new TkError('git', `Could not read the git configuration of ${worktree}: ${r.stderr.trim()}`);
+    const f = r.stdout.split('\u0000');
+    const names: string[] = [];
+    for (let i = 0; i + 1 < f.length; i += 2) {
+      const scope = f[i] as string;
+      if (scope !== 'global' && scope !== 'command' && scope !== 'system') names.push(f[i + 1] as string);
+    }
+    return dangerousPushKeys(names);
+  }
+
+  async push(worktree: string, remote: { url: string; protocol: 'https' | 'ssh' | 'file' }, branch: string): Promise<void> {
+    const blockers = await this.pushBlockers(worktree);
+    if (blockers.length > 0) {
+      throw new TkError('git', `tk pr will not push: the repository's git config sets ${blockers.join(', ')}, which could redirect the push or capture its credentials.`, {
+        hint: `VMs can write .git/config. Inspect and remove those keys (git -C ${JSON.stringify(worktree)} config --list --show-origin), or push yourself.`,
+      });
+    }
+    const sha = (await this.git.ok(worktree, ['rev-parse', '--verify', 'HEAD^{commit}'], 'git rev-parse HEAD failed')).trim();
+    const r = await this.git.push(worktree, ['push', '--no-verify', '--porcelain', '--end-of-options', remote.url, `${sha}:refs/heads/${branch}`], remote.protocol);
+    if (r.code !== 0) throw new TkError('git', `git push failed: ${r.stderr.trim() || r.stdout.trim()}`, { hint: 'Check your access to the remote (gh auth status, ssh -T git@github.com) and run tk pr again.' });
+    // What `push -u origin` would record: the remote-tracking ref (unpushed counts, destroy's check).
+    await this.git.run(worktree, ['update-ref', `refs/remotes/origin/${branch}`, sha]);
+  }
+
+  async createPr(worktree: string, branch: string, ghRepo: string | null): Promise<string> {
+    const env = ghEnv(this.git.srcEnv, this.git.envWith(await this.git.overridesFor(worktree)));
+    env['GH_PROMPT_DISABLED'] = '1';
+    if (ghRepo) env['GH_REPO'] = ghRepo;
+    const r = await runGh(this.gh, worktree, ['pr', 'create', '--fill', '--head', branch], env);
+    if (r.missing) {
+      throw new TkError('git', 'gh CLI not found. Install it to create PRs: https://cli.github.com', { hint: 'Or push the branch and open a PR manually.' });
+    }
+    // tachikoma: a failing gh that printed something (e.g. "already exists" + URL) counts as success.
+    if (r.code !== 0 && r.stdout.trim() === '') throw new TkError('git', `gh pr create failed: ${r.stderr.trim()}`, { hint: 'The branch was pushed; fix the cause above and run tk pr again (or open the PR on GitHub).' });
+    return r.stdout.trim();
+  }
+
   async branches(mainRoot: string): Promise<string[]> {
     const out = await this.git.ok(mainRoot, ['for-each-ref', '--format=%(refname)', 'refs/heads/'], 'git for-each-ref failed');
     return out
@@ -434,6 +562,33 @@ export class GitCli implements GitPort {
       .filter((l) => l.startsWith('refs/heads/'))
       .map((l) => l.slice('refs/heads/'.length));
   }
+}
+
+/** gh's environment: the caller's, minus every GIT_* and GH_REPO/GH_HOST it may carry, plus the hardened git overrides. */
+function ghEnv(src: NodeJS.ProcessEnv, hardened: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(src)) if (!k.startsWith('GIT_') && k !== 'GH_REPO' && k !== 'GH_HOST' && k !== 'GIT_SSH' && k !== 'GIT_ASKPASS' && k !== 'SSH_ASKPASS') env[k] = v;
+  return { ...env, ...hardened };
+}
+
+export interface GhRunResult {
+  stdout: string;
+  stderr: string;
+  code: number;
+  missing: boolean;
+}
+
+export function runGh(gh: string, cwd: string, args: readonly string[], env: NodeJS.ProcessEnv, timeoutMs = 5 * 60_000): Promise<GhRunResult> {
+  return new Promise((resolveP) => {
+    execFile(gh, args, { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024, timeout: timeoutMs, killSignal: 'SIGKILL', windowsHide: true }, (err, stdout, stderr) => {
+      if (err && (err as NodeJS.ErrnoException).code === 'ENOENT') {
+        resolveP({ stdout: '', stderr: '', code: 127, missing: true });
+        return;
+      }
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
+      resolveP({ stdout, stderr, code, missing: false });
+    });
+  });
 }
 
 export function createGit(opts: HardenedGitOptions = {}): GitPort {

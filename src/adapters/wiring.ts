@@ -5,7 +5,7 @@ import type { TkService } from '../core/service.js';
 import type { CredentialProxyControl } from '../ports/credential-proxy.js';
 import { systemClock } from './clock.js';
 import { loadConfig, proxyConfigFrom } from './config-loader.js';
-import { createGit } from './git.js';
+import { GitCli } from './git.js';
 import { createHostFiles } from './host-files.js';
 import { createSsh } from './ssh.js';
 import { openStateStore } from './state-store.js';
@@ -26,11 +26,13 @@ export async function createService(opts: { cwd: string; env?: NodeJS.ProcessEnv
   const loaded = await loadConfig({ cwd: opts.cwd, env });
   const config = loaded.config;
   const paths = loaded.paths;
+  const git = new GitCli({ env });
   const service = createApp({
     config,
     tart: createTart({ tartPath: loaded.tartPath, env }),
     ssh: createSsh(),
-    git: createGit({ env }),
+    git,
+    pr: git,
     store: openStateStore({ paths, tachikomaDir: null }),
     host: createHostFiles(paths, env),
     clock: systemClock,

@@ -1,6 +1,7 @@
 // TkService over the ports: what the CLI, the dashboard and the MCP server call.
 import { TkError, toTkError } from './errors.js';
-import type { DestroyPlan, DestroyReport, ProgressEvent, SpawnResult, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
+import { combineStat, commitMessage, nothingToCommit, trustedRemote, type TrustedRemote } from './pr.js';
+import type { DestroyPlan, DestroyReport, PrResult, ProgressEvent, SpawnResult, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
 import { resolveVmName } from './naming.js';
 import { findVm, removeVm, upsertVm } from './state.js';
 import { mergeViews } from './views.js';
@@ -21,6 +22,8 @@ export interface AppOptions {
   sshBinary?: string;
   /** How long halt waits for the guest to power off before `tart stop` (ms). */
   haltTimeoutMs?: number;
+  /** `tk pr` may push to a local (`file://`) remote (tests only: a local push runs the target's hooks). */
+  allowLocalPush?: boolean;
 }
 
 export class App implements TkService {
@@ -84,6 +87,9 @@ export class App implements TkService {
     report('worktree', 'Preparing worktree...');
     const wt = await git.ensureWorktree({ mainRoot: info.mainRoot, repoName: info.repoName, branch, worktreeDir: config.worktree_dir });
     interrupted(opts.signal);
+    // The push URL tk pr will trust, read now: a new VM has not booted yet, so it cannot have
+    // written this repository's config through its own mount.
+    const pushUrl = await this.trustableOrigin(info.mainRoot);
     // Name and intent in one locked update: parallel spawns of other branches never collide.
     const rec = await this.d.store.update((state) => {
       const name = resolveVmName(info.repoName, branch, state.vms, info.mainRoot);
@@ -102,6 +108,7 @@ export class App implements TkService {
           repo_root: info.mainRoot,
           base_image: config.base_image,
           provision: { done: [], phase: 'clone', result: 'running', updated_at: now },
+          ...(pushUrl ? { push_url: pushUrl } : {}),
         };
         upsertVm(state, r);
       } else {
@@ -388,6 +395,60 @@ export class App implements TkService {
     const { logsRemoved } = this.d.host.removeVmFiles(name);
     const stateRemoved = await this.d.store.update((s) => removeVm(s, name));
     return { name, vmDeleted, stateRemoved, logsRemoved, worktreeRemoved, worktreeKeptReason };
+  }
+
+  /** origin's URL when it passes the pr rule, else null (never throws: spawn must not fail on it). */
+  private async trustableOrigin(mainRoot: string): Promise<string | null> {
+    if (!this.d.pr) return null;
+    const url = await this.d.pr.originUrl(mainRoot).catch(() => null);
+    if (url === null) return null;
+    try {
+      return trustedRemote(url, { allowLocal: this.opts.allowLocalPush === true }).url;
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * tachikoma §8 `pr`, hardened: commit pending changes (hooks off), push HEAD to the URL recorded
+   * at spawn (else origin's URL now, by the same rule) with an explicit refspec, then
+   * `gh pr create --fill` for that GitHub repository. Never touches the VM.
+   */
+  async pr(name: string, opts: OpOptions = {}): Promise<PrResult> {
+    const prPort = this.d.pr;
+    if (!prPort) throw new TkError('git', 'This tk build cannot open PRs (no git adapter for pr).', { hint: 'Push the branch and open a PR manually.' });
+    const report = this.reporter(() => name, opts);
+    const rec = await this.record(name);
+    const allowLocal = this.opts.allowLocalPush === true;
+    let remote: TrustedRemote;
+    if (rec.push_url) {
+      remote = trustedRemote(rec.push_url, { allowLocal });
+    } else {
+      const mainRoot = rec.repo_root ?? (await this.d.git.repoInfo(rec.worktree_path)).mainRoot;
+      const url = await prPort.originUrl(mainRoot);
+      if (url === null) {
+        throw new TkError('git', `The repository of ${name} has no remote.origin.url to push to.`, { hint: 'Add one (git remote add origin https://github.com/OWNER/REPO) and run tk pr again.' });
+      }
+      remote = trustedRemote(url, { allowLocal });
+    }
+    interrupted(opts.signal);
+    const wt = rec.worktree_path;
+    const { diff, status } = await prPort.diffStat(wt);
+    const stat = combineStat(diff, status);
+    let committed = false;
+    if (stat === '') {
+      if ((await this.d.git.unpushedCommits(wt)) === 0) throw nothingToCommit();
+    } else {
+      report('git', 'Committing changes...');
+      await prPort.commitAll(wt, commitMessage(rec.branch, stat));
+      committed = true;
+    }
+    interrupted(opts.signal);
+    report('git', `Pushing ${rec.branch}...`);
+    await prPort.push(wt, remote, rec.branch);
+    report('git', 'Creating PR...');
+    const url = await prPort.createPr(wt, rec.branch, remote.ghRepo);
+    return { url, committed, branch: rec.branch, pushed_to: remote.url };
   }
 
   async branches(cwd: string): Promise<string[]> {

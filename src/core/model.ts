@@ -93,6 +93,11 @@ export interface VmRecord {
   suspendable?: boolean;
   /** When tk last started the VM (`tart run`); cleared when it stops. Uptime in the dashboard. */
   started_at?: string;
+  /**
+   * `remote.origin.url` of the main repository, read when the VM was first spawned (before it
+   * ever booted) and valid by the `tk pr` rule (src/core/pr.ts): where `tk pr` pushes.
+   */
+  push_url?: string;
 }
 
 /** Live view of a VM: state.json merged with `tart list`. This is the `list --json` element. */
@@ -187,4 +192,8 @@ export interface PrResult {
   url: string;
   /** Commit made from uncommitted changes, if any. */
   committed: boolean;
+  /** Branch pushed (refs/heads/<branch> at `pushed_to`). */
+  branch?: string;
+  /** URL pushed to. */
+  pushed_to?: string;
 }

@@ -11,7 +11,7 @@ import { waitForBoot } from './boot.js';
 import { claudeJsonFor, cleanSettings, guestWorktree, mainScript, parseProbe, probeScript, stepsToRun, type GuestOs } from './provision.js';
 import type { Clock } from '../ports/clock.js';
 import type { CredentialProxyControl } from '../ports/credential-proxy.js';
-import type { GitPort } from '../ports/git.js';
+import type { GitPort, PrPort } from '../ports/git.js';
 import type { HostFiles } from '../ports/host.js';
 import type { SshPort, SshSession } from '../ports/ssh.js';
 import type { StateStore } from '../ports/state-store.js';
@@ -26,6 +26,8 @@ export interface EngineDeps {
   host: HostFiles;
   clock: Clock;
   proxy: CredentialProxyControl;
+  /** Commit/push/gh for `tk pr` (the hardened git adapter); without it, `pr` says so. */
+  pr?: PrPort;
   /** The host's TERM (enter passes it through; the probe checks the guest has its terminfo). */
   term?: string;
 }

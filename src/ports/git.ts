@@ -42,3 +42,17 @@ export interface GitPort {
   unpushedCommits(worktree: string): Promise<number>;
   branches(mainRoot: string): Promise<string[]>;
 }
+
+/** What `tk pr` needs from host git and gh (hardened: src/adapters/git.ts). */
+export interface PrPort {
+  /** `remote.origin.url` of the main repository's `.git/config` (read, never followed), or null. */
+  originUrl(mainRoot: string): Promise<string | null>;
+  /** `git diff --stat HEAD` and `git status --short` output. */
+  diffStat(worktree: string): Promise<{ diff: string; status: string }>;
+  /** `git add -A` + `git commit` with hooks disabled and the host's identity. */
+  commitAll(worktree: string, message: string): Promise<void>;
+  /** Pushes HEAD to `refs/heads/<branch>` at exactly `url` over `protocol` only; refuses when the repository config could redirect it. */
+  push(worktree: string, remote: { url: string; protocol: 'https' | 'ssh' | 'file' }, branch: string): Promise<void>;
+  /** `gh pr create --fill --head <branch>` for `ghRepo` (GH_REPO); returns gh's stdout (the URL). */
+  createPr(worktree: string, branch: string, ghRepo: string | null): Promise<string>;
+}

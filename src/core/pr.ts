@@ -1,0 +1,79 @@
+// `tk pr` rules (pure): which push URLs the host trusts, and the commit message.
+import { TkError } from './errors.js';
+
+export interface TrustedRemote {
+  /** The URL pushed to, exactly as validated. */
+  url: string;
+  /** The only transport allowed for the push (`protocol.<scheme>.allow=always`, everything else never). */
+  protocol: 'https' | 'ssh' | 'file';
+  /** `owner/repo` on github.com, for `gh --repo` (null for a local test remote). */
+  ghRepo: string | null;
+}
+
+const NAME = '[A-Za-z0-9][A-Za-z0-9._-]{0,99}';
+const GH_FORMS: ReadonlyArray<readonly [RegExp, 'https' | 'ssh']> = [
+  [new RegExp(`^https://github\\.com/(${NAME})/(${NAME}?)(?:\\.git)?/?$`), 'https'],
+  [new RegExp(`^git@github\\.com:(${NAME})/(${NAME}?)(?:\\.git)?$`), 'ssh'],
+  [new RegExp(`^ssh://git@github\\.com/(${NAME})/(${NAME}?)(?:\\.git)?/?$`), 'ssh'],
+];
+
+/**
+ * The push URL rule. The main repository's `.git/config` can be written by any VM, so its
+ * `remote.origin.url` is accepted only in one of the GitHub forms (`https://github.com/O/R`,
+ * `git@github.com:O/R`, `ssh://git@github.com/O/R`, optional `.git`): no user info, port, query,
+ * other host or local path can slip through. Local paths (`file://` or absolute) are accepted only
+ * when `allowLocal` is set (tests: a local receive-pack runs the target repository's hooks).
+ */
+export function trustedRemote(url: string, opts: { allowLocal?: boolean } = {}): TrustedRemote {
+  for (const [re, protocol] of GH_FORMS) {
+    const m = re.exec(url);
+    if (m) {
+      const repo = (m[2] as string).replace(/\.git$/, '');
+      if (repo !== '' && repo !== '.' && repo !== '..' && m[1] !== '..' && m[1] !== '.') return { url, protocol, ghRepo: `${m[1]}/${repo}` };
+    }
+  }
+  if (opts.allowLocal && /^file:\/\/\/[^\n]*$/.test(url) && !/[\0-\x1f]/.test(url)) return { url, protocol: 'file', ghRepo: null };
+  throw new TkError('git', `tk pr will not push to ${JSON.stringify(url)}: only github.com remotes are trusted (https://github.com/OWNER/REPO, git@github.com:OWNER/REPO or ssh://git@github.com/OWNER/REPO).`, {
+    hint: 'VMs can write the repository config, so tk pushes only to a GitHub URL it recorded or can verify. Push the branch yourself (git push) and open the PR manually, or set remote.origin.url of the main checkout to a github.com URL and spawn again.',
+  });
+}
+
+/** tachikoma §8: `git diff --stat HEAD` and `git status --short` combined. */
+export function combineStat(diff: string, status: string): string {
+  const d = diff.trim();
+  const s = status.trim();
+  if (d && s) return `${d}\n\nUntracked/new files:\n${s}`;
+  return d || s;
+}
+
+export function commitMessage(branch: string, stat: string): string {
+  return `chore: Claude changes on ${branch}\n\n${stat}`;
+}
+
+export function nothingToCommit(): TkError {
+  return new TkError('git', 'Nothing to commit — no changes detected in worktree', {
+    hint: 'The worktree has no uncommitted changes and no unpushed commits; there is nothing to open a PR for.',
+  });
+}
+
+/**
+ * Repository-scope config keys that could redirect the push or capture its credentials and cannot
+ * be shadowed from the command line: `url.*.insteadOf`/`pushInsteadOf`, URL-specific `http.<url>.*`
+ * and `credential.<url>.*`, `remote.<url>.*` (git treats the pushed URL as a remote name), and
+ * generic `http.*` other than harmless tuning keys.
+ */
+const SAFE_HTTP = new Set(['http.postbuffer', 'http.lowspeedlimit', 'http.lowspeedtime', 'http.version', 'http.maxrequests', 'http.minsessions', 'http.sslverify']);
+export function dangerousPushKeys(names: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const raw of names) {
+    const n = raw.toLowerCase();
+    const parts = n.split('.');
+    const section = parts[0];
+    if (section === 'url') out.push(raw);
+    else if (section === 'http' && (parts.length > 2 || !SAFE_HTTP.has(n))) out.push(raw);
+    else if (section === 'credential' && parts.length > 2) out.push(raw);
+    // `git push <url>` reads `remote.<url>.*` (pushurl, proxy, receivepack, vcs) as if <url> were a remote's name.
+    else if (section === 'remote' && parts.length > 2 && /[:/\\]/.test(parts.slice(1, -1).join('.'))) out.push(raw);
+  }
+  return [...new Set(out)];
+}
