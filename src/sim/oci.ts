@@ -100,10 +100,12 @@ export interface OciEntry {
   isSymlink: boolean;
 }
 
-/** Every image in the cache: one entry per tag symlink and one per digest directory. */
-export function listOci(): OciEntry[] {
+/**
+ * Walks the OCI cache: `onLink` for each tag symlink, `onImage` for each complete image directory
+ * (a digest directory); any other directory is descended into.
+ */
+function walkCache(onLink: (path: string, name: string) => void, onImage: (path: string, name: string) => void): void {
   const base = ociCacheDir();
-  const result: OciEntry[] = [];
   const walk = (dir: string): void => {
     let entries: string[];
     try {
@@ -119,63 +121,48 @@ export function listOci(): OciEntry[] {
       } catch {
         continue;
       }
-      const rel = relative(base, dirname(p));
-      if (st.isSymbolicLink()) {
-        if (isCompleteDir(p)) result.push({ name: decodeURIComponent(`${rel}:${e}`), dir: p, isSymlink: true });
-        continue;
-      }
-      if (!st.isDirectory()) continue;
-      if (isCompleteDir(p)) {
-        result.push({ name: decodeURIComponent(`${rel}@${e}`), dir: p, isSymlink: false });
-        continue;
-      }
-      walk(p);
+      if (st.isSymbolicLink()) onLink(p, e);
+      else if (!st.isDirectory()) continue;
+      else if (isCompleteDir(p)) onImage(p, e);
+      else walk(p);
     }
   };
   walk(base);
+}
+
+/** Every image in the cache: one entry per tag symlink and one per digest directory. */
+export function listOci(): OciEntry[] {
+  const base = ociCacheDir();
+  const result: OciEntry[] = [];
+  const name = (p: string, e: string, sep: string) => decodeURIComponent(`${relative(base, dirname(p))}${sep}${e}`);
+  walkCache(
+    (p, e) => {
+      if (isCompleteDir(p)) result.push({ name: name(p, e, ':'), dir: p, isSymlink: true });
+    },
+    (p, e) => result.push({ name: name(p, e, '@'), dir: p, isSymlink: false }),
+  );
   return result;
 }
 
 /** Remove broken tag links, then digest directories nothing links to (unless explicitly pulled). */
 export function ociGc(): void {
-  const base = ociCacheDir();
   const refs = new Map<string, number>();
-  const walk = (dir: string): void => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = join(dir, e);
-      let st;
+  walkCache(
+    (p) => {
+      let target: string;
       try {
-        st = lstatSync(p);
+        target = readlinkSync(p);
+        statSync(p);
       } catch {
-        continue;
+        unlinkSync(p);
+        return;
       }
-      if (st.isSymbolicLink()) {
-        let target: string;
-        try {
-          target = readlinkSync(p);
-          statSync(p);
-        } catch {
-          unlinkSync(p);
-          continue;
-        }
-        if (isCompleteDir(target)) refs.set(target, (refs.get(target) ?? 0) + 1);
-        continue;
-      }
-      if (!st.isDirectory()) continue;
-      if (isCompleteDir(p)) {
-        if (!refs.has(p)) refs.set(p, refs.get(p) ?? 0);
-        continue;
-      }
-      walk(p);
-    }
-  };
-  walk(base);
+      if (isCompleteDir(target)) refs.set(target, (refs.get(target) ?? 0) + 1);
+    },
+    (p) => {
+      if (!refs.has(p)) refs.set(p, 0);
+    },
+  );
   for (const [dir, count] of refs) {
     if (count === 0 && !existsSync(join(dir, '.explicitly-pulled'))) rmSync(dir, { recursive: true, force: true });
   }
