@@ -49,11 +49,11 @@ console.log('VmTable    ' + b.toFixed(2) + ' ms/frame, ' + tb + ' lines for ${RO
 console.log('ratio ink-table/VmTable: ' + (a / b).toFixed(2));
 `,
 );
-const stub = {
-  name: 'stub-devtools',
+const devtoolsShim = {
+  name: 'devtools-shim',
   setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default {};' }));
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'devtools-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default {};' }));
   },
 };
 const out = join(work, 'entry.mjs');
@@ -67,7 +67,7 @@ await build({
   logLevel: 'error',
   nodePaths: [join(root, 'node_modules')],
   define: { 'process.env.NODE_ENV': '"production"' },
-  plugins: [stub],
+  plugins: [devtoolsShim],
   banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
 });
 await import(out);

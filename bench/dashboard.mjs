@@ -34,11 +34,11 @@ if (!launcher.includes('export MALLOC_ARENA_MAX=2')) throw new Error('bin/tk no 
 const LAUNCH_ENV = { MALLOC_ARENA_MAX: '2', NODE_COMPILE_CACHE: join(work, 'compile-cache') };
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-const stubDevtools = {
-  name: 'stub-devtools',
+const devtoolsShim = {
+  name: 'devtools-shim',
   setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'stub' }));
-    b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default {};' }));
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'devtools-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default {};' }));
   },
 };
 async function bundle(entry, out) {
@@ -53,7 +53,7 @@ async function bundle(entry, out) {
     logLevel: 'error',
     external: ['node-pty', 'cpu-features', '*.node'],
     define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [stubDevtools],
+    plugins: [devtoolsShim],
     nodePaths: [join(root, 'node_modules')],
     banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
   });

@@ -22,13 +22,13 @@ export function buildFixture(entry: string): Promise<string> {
       jsx: 'automatic',
       logLevel: 'error',
       external: ['node-pty', 'cpu-features', '*.node'],
-      // Ink imports react-devtools-core only when DEV=true and it is installed: stub it out.
+      // Ink imports react-devtools-core only when DEV=true and it is installed: replace it with an empty module.
       plugins: [
         {
-          name: 'stub-devtools',
+          name: 'devtools-shim',
           setup(b) {
-            b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'stub' }));
-            b.onLoad({ filter: /.*/, namespace: 'stub' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };' }));
+            b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'devtools-shim' }));
+            b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };' }));
           },
         },
       ],
