@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { renderLogLine } from '../src/core/log-format.js';
 import type { LogState } from '../src/tui/store.js';
 import { toneStyle, useTheme } from '../hooks/useTheme.js';
 
@@ -69,7 +70,7 @@ export function LogPane({ log, height, width, title }: LogPaneProps) {
             <Box key={start + i} height={1} overflow="hidden">
               {l.startsWith('@@tk ') ? (
                 <Text wrap="truncate-end" dimColor>
-                  {l}
+                  {renderLogLine(l)}
                 </Text>
               ) : (
                 <Highlight line={l} search={log.search} />

@@ -1,6 +1,7 @@
 // Dashboard state, outside React. A pure reducer plus a tiny store with subscribe/getState, so
 // the Ink tree can be unmounted (terminal hand-off) and mounted again without losing anything,
 // and components re-render only when the slice they select changes (useSyncExternalStore).
+import { parsePhaseMark, sanitizeForTerminal } from '../core/log-format.js';
 import type { DestroyPlan, Phase, VmDetails, VmView, WorktreeChanges } from '../core/model.js';
 
 export type AgentState = 'working' | 'waiting' | 'idle';
@@ -293,8 +294,6 @@ function logMatches(lines: readonly string[], search: string): number[] {
 
 // ---------- phase markers (contracts.md "Log file format") ----------
 
-const MARKER = /^@@tk phase=(\S+) event=(start|end)(?: result=(ok|failed|skipped))?(?: at=(\S+))?(?: ms=(\d+))?(?: msg=(.*))?$/;
-
 export interface PhaseMarker {
   phase: string;
   event: 'start' | 'end';
@@ -304,15 +303,17 @@ export interface PhaseMarker {
 }
 
 export function parseMarker(line: string): PhaseMarker | null {
-  const m = MARKER.exec(line);
-  if (!m) return null;
-  return {
-    phase: m[1] as string,
-    event: m[2] as 'start' | 'end',
-    result: (m[3] as PhaseMarker['result']) ?? null,
-    ms: m[5] ? Number(m[5]) : null,
-    msg: m[6] ?? null,
-  };
+  const m = parsePhaseMark(line);
+  return m && { phase: m.phase, event: m.event, result: m.result, ms: m.ms, msg: m.msg };
+}
+
+/**
+ * Log and exec output come from the guest: strip terminal control sequences before they reach the
+ * screen (a guest could otherwise set the title, write the clipboard or break the layout).
+ * Phase markers are kept verbatim for the summary; the pane renders them readably.
+ */
+function cleanLogLine(line: string): string {
+  return parsePhaseMark(line) ? line : sanitizeForTerminal(line);
 }
 
 /** Summary of the phases of the latest run in `lines` (a new `worktree`/`clone`/`boot` start after an end begins a new run). */
@@ -477,15 +478,16 @@ export function reducer(s: State, a: Action): State {
       return { ...s, logPane: !s.logPane };
     case 'logNote': {
       if (s.log.vm !== a.vm) {
-        const notes = a.lines.slice(-LOG_MAX_LINES);
+        const notes = a.lines.slice(-LOG_MAX_LINES).map(cleanLogLine);
         return { ...s, log: { ...initialState().log, vm: a.vm, lines: notes, notes } };
       }
-      const notes = [...s.log.notes, ...a.lines].slice(-LOG_MAX_LINES);
+      const notes = [...s.log.notes, ...a.lines.map(cleanLogLine)].slice(-LOG_MAX_LINES);
       return reducer({ ...s, log: { ...s.log, notes } }, { type: 'logAppend', vm: a.vm, lines: a.lines });
     }
     case 'logReset': {
       const notes = s.log.vm === a.vm ? s.log.notes : [];
-      const all = notes.length ? [...a.lines, ...notes] : a.lines;
+      const fresh = a.lines.map(cleanLogLine);
+      const all = notes.length ? [...fresh, ...notes] : fresh;
       const lines = all.length > LOG_MAX_LINES ? all.slice(-LOG_MAX_LINES) : all;
       return {
         ...s,
@@ -504,7 +506,7 @@ export function reducer(s: State, a: Action): State {
     }
     case 'logAppend': {
       if (s.log.vm !== a.vm || a.lines.length === 0) return s;
-      let lines = [...s.log.lines, ...a.lines];
+      let lines = [...s.log.lines, ...a.lines.map(cleanLogLine)];
       let { offset } = s.log;
       let truncated = s.log.truncated;
       if (lines.length > LOG_MAX_LINES) {

@@ -209,3 +209,18 @@ describe('store', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('log lines from the guest', () => {
+  it('reach the pane without terminal control sequences; phase markers stay intact for the summary', () => {
+    let s: State = reducer(initialState(), { type: 'logReset', vm: 'vm1', lines: [], truncated: false });
+    s = reducer(s, {
+      type: 'logAppend',
+      vm: 'vm1',
+      lines: ['\u001b]0;pwned title\u0007plain \u001b[31mred\u001b[0m', '@@tk phase=boot event=end result=ok at=2026-11-25T08:00:00Z ms=12'],
+    });
+    expect(s.log.lines).toEqual(['plain red', '@@tk phase=boot event=end result=ok at=2026-11-25T08:00:00Z ms=12']);
+    expect(s.log.phases.map((p) => p.phase)).toContain('boot');
+    s = reducer(s, { type: 'logNote', vm: 'vm1', lines: ['exec says \u001b]52;c;Zm9v\u0007hi'] });
+    expect(s.log.lines.at(-1)).toBe('exec says hi');
+  });
+});
