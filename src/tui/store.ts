@@ -346,7 +346,9 @@ export function reducer(s: State, a: Action): State {
     case 'listLoaded': {
       const old = new Map(s.vms.map((v) => [v.name, v]));
       let changed = a.vms.length !== s.vms.length;
-      const vms = a.vms.map((v, i) => {
+      const vms = a.vms.map((raw, i) => {
+        // A provisioning error can quote guest output: no control sequences on the screen.
+        const v = raw.provision_error ? { ...raw, provision_error: sanitizeForTerminal(raw.provision_error) } : raw;
         const prev = old.get(v.name);
         if (prev && sameVm(prev, v)) {
           if (s.vms[i] !== prev) changed = true;
@@ -471,7 +473,7 @@ export function reducer(s: State, a: Action): State {
       return next;
     }
     case 'message':
-      return { ...s, message: { text: a.text, level: a.level, at: a.now } };
+      return { ...s, message: { text: sanitizeForTerminal(a.text), level: a.level, at: a.now } };
     case 'clearMessage':
       return s.message === null ? s : { ...s, message: null };
     case 'toggleLogPane':

@@ -223,4 +223,12 @@ describe('log lines from the guest', () => {
     s = reducer(s, { type: 'logNote', vm: 'vm1', lines: ['exec says \u001b]52;c;Zm9v\u0007hi'] });
     expect(s.log.lines.at(-1)).toBe('exec says hi');
   });
+
+  it('error texts (row failures, message line) lose their control sequences too', () => {
+    let s = reducer(initialState(), { type: 'message', text: 'spawn failed: \u001b]0;x\u0007boom', level: 'error', now: 1 });
+    expect(s.message?.text).toBe('spawn failed: boom');
+    const vm = { ...makeVm(0, {}, NOW), provision_result: 'failed' as const, provision_error: 'exit 1: \u001b[2Jgone' };
+    s = reducer(s, { type: 'listLoaded', vms: [vm] });
+    expect(s.vms[0]?.provision_error).toBe('exit 1: gone');
+  });
 });
