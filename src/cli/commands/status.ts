@@ -1,3 +1,4 @@
+import { sanitizeForTerminal } from '../../core/log-format.js';
 import type { VmView } from '../../core/model.js';
 import { formatUtcMinute } from '../../core/views.js';
 import { defineCommand } from '../command.js';
@@ -16,7 +17,8 @@ function humanStatus(v: VmView): string {
     ['Disk', v.disk_gb === null ? '-' : `${v.disk_gb} GB (${v.size_gb ?? '?'} GB allocated)`],
     ['Phase', v.phase === null ? '-' : `${v.phase}${v.provision_result ? ` (${v.provision_result})` : ''}`],
   ];
-  if (v.provision_error) rows.push(['Error', v.provision_error]);
+  // The error can quote guest output: no control sequences on the user's terminal.
+  if (v.provision_error) rows.push(['Error', sanitizeForTerminal(v.provision_error)]);
   return rows.map(([k, val]) => `${`${k}:`.padEnd(11)}${val}`).join('\n') + '\n';
 }
 
