@@ -165,12 +165,24 @@ function usable(h: Health, opts: { config: ProxyConfig; home: string }): Health 
   return h;
 }
 
+/** How long a listener that does not answer like tk's proxy gets before it counts as foreign. */
+const FOREIGN_GRACE_MS = 5000;
+
 async function ensureRunningOnce(opts: { config: ProxyConfig; home: string; env?: NodeJS.ProcessEnv }): Promise<Health> {
   const bind = opts.config.credential_proxy_bind;
   const port = opts.config.credential_proxy_port;
   const h = await probeHealth(bind, port);
   if (h) return usable(h, opts);
   if (await probeAnyHttp(bind, port)) {
+    // A tk proxy that another tk just started (or any proxy on a loaded machine) can be slow to
+    // answer /health: seen with 10 parallel spawns. Give it a few seconds before deciding that
+    // the port belongs to something else.
+    const until = Date.now() + FOREIGN_GRACE_MS;
+    while (Date.now() < until) {
+      const again = await probeHealth(bind, port, 1000);
+      if (again) return usable(again, opts);
+      await sleep(100);
+    }
     throw new TkError('proxy', `Something that is not the tk credential proxy listens on ${bind}:${port}.`, {
       hint: 'Stop it, or choose another credential_proxy_port.',
     });
