@@ -184,15 +184,29 @@ describe('concurrency and interruption', () => {
 
   it('10 parallel spawns all succeed with their own VM', async () => {
     const branches = Array.from({ length: 10 }, (_, i) => `p${i}`);
-    const results = await Promise.all(branches.map((b) => w.tk(['spawn', b, '--no-interactive', '--json'])));
-    for (const r of results) expect(r.stderr.match(/^error.*/m)?.[0] ?? '').toBe('');
-    const names = results.map((r) => (JSON.parse(r.stdout) as { data: { name: string } }).data.name);
-    expect(new Set(names).size).toBe(10);
-    const hosts = await Promise.all(names.map((n) => w.tk(['exec', n, '--', 'hostname'])));
-    expect(hosts.map((h) => h.stdout.trim())).toEqual(branches);
-    const views = JSON.parse((await w.tk(['list', '--json'])).stdout) as Array<{ status: string }>;
-    expect(views.filter((v) => v.status === 'running')).toHaveLength(10);
-    for (const n of names) expect((await w.tk(['destroy', n, '--force'])).code).toBe(0);
+    try {
+      const results = await Promise.all(branches.map((b) => w.tk(['spawn', b, '--no-interactive', '--json'])));
+      for (const r of results) expect(r.stderr.match(/^error.*/m)?.[0] ?? '').toBe('');
+      const names = results.map((r) => (JSON.parse(r.stdout) as { data: { name: string } }).data.name);
+      expect(new Set(names).size).toBe(10);
+      const hosts = await Promise.all(names.map((n) => w.tk(['exec', n, '--', 'hostname'])));
+      expect(hosts.map((h) => h.stdout.trim())).toEqual(branches);
+      const views = JSON.parse((await w.tk(['list', '--json'])).stdout) as Array<{ status: string }>;
+      expect(views.filter((v) => v.status === 'running')).toHaveLength(10);
+      for (const n of names) expect((await w.tk(['destroy', n, '--force'])).code).toBe(0);
+    } finally {
+      // If an assertion failed, do not leave ten VMs behind for the next test to trip over.
+      const left = JSON.parse(w.tart(['list', '--format', 'json'])) as Array<{ Name: string; Running: boolean; Source: string }>;
+      for (const v of left) {
+        if (v.Source !== 'local' || !/-p\d$/.test(v.Name)) continue;
+        try {
+          if (v.Running) w.tart(['stop', v.Name]);
+          w.tart(['delete', v.Name]);
+        } catch {
+          /* best effort */
+        }
+      }
+    }
   }, 180_000);
 
   it('two tk processes spawning the same branch: one VM, one clone', async () => {
