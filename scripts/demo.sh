@@ -15,6 +15,19 @@ export TK_TART="$root/bin/tart-sim"
 mkdir -p "$TK_HOME" "$TART_HOME"
 tk="$root/bin/tk"
 
+# `scripts/demo.sh stop`: the demo's VMs keep running after you quit the dashboard (like real Tart
+# VMs); this stops and deletes them, stops the demo's proxy and removes .demo/.
+if [ "${1:-}" = stop ]; then
+  for vm in $("$TK_TART" list -q --source local 2>/dev/null); do
+    [ "$vm" = ubuntu ] && continue
+    "$TK_TART" stop "$vm" >/dev/null 2>&1 || true
+  done
+  "$tk" proxy stop >/dev/null 2>&1 || true
+  rm -rf "$demo"
+  echo "demo: stopped and removed" >&2
+  exit 0
+fi
+
 if [ ! -d "$demo/repo/.git" ]; then
   echo "demo: creating a demo repository in $demo/repo" >&2
   mkdir -p "$demo/repo"
