@@ -42,6 +42,36 @@ export function findCommand(word: string): Entry | undefined {
   return COMMANDS.find((c) => c.name === word || c.aliases.includes(word));
 }
 
+/**
+ * The command (or alias) of 4+ letters within a small edit distance of `word` (2 for names of 7+
+ * letters, else 1); undefined for anything else. Short names (ls, cd, pr, mcp) are left out: too many
+ * real branch names sit next to them.
+ */
+export function nearCommand(word: string): string | undefined {
+  if (word.length < 4) return undefined;
+  for (const c of COMMANDS) {
+    for (const n of [c.name, ...c.aliases]) {
+      if (n.length >= 4 && editDistance(word, n) <= (n.length >= 7 ? 2 : 1)) return n;
+    }
+  }
+  return undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  // Damerau-Levenshtein (optimal string alignment), so a swapped pair (`lsit`) costs 1.
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const row = d[i] as number[];
+      const up = d[i - 1] as number[];
+      row[j] = Math.min(up[j]! + 1, row[j - 1]! + 1, up[j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j]!, (d[i - 2] as number[])[j - 2]! + 1);
+    }
+  }
+  return (d[a.length] as number[])[b.length]!;
+}
+
 function topHelp(): string {
   const rows = COMMANDS.map((c) => `  ${(c.name + (c.aliases.length ? `, ${c.aliases.join(', ')}` : '')).padEnd(18)}${c.summary}`);
   return [
@@ -165,6 +195,14 @@ export async function main(opts: MainOptions): Promise<number> {
     if (!entry) {
       if (first.startsWith('-')) throw usageError(`Unknown option ${first}.`);
       // `tk BRANCH`: spawn and enter (a branch named like a command needs `tk spawn BRANCH`).
+      // A word one or two edits away from a command is far more likely a typo (`tk lsit`) than a
+      // branch: creating a VM and a branch for it would be a costly surprise.
+      const near = nearCommand(first);
+      if (near) {
+        throw new TkError('usage', `Unknown command ${first}. Did you mean \`tk ${near}\`?`, {
+          hint: `To spawn a VM for a branch named ${first}, run \`tk spawn ${first}\`.`,
+        });
+      }
       return await runCommand(ctx, 'spawn', [first, ...args], globals.help);
     }
     return await runCommand(ctx, entry.name, args, globals.help);
