@@ -13,7 +13,7 @@
 // so the Node binary, an esbuild bundle of the SDK script and the claude binary are hard-linked
 // (copied across filesystems) into a 0755 directory under /var/tmp before the VM boots.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -24,6 +24,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { proxyLogPath } from '../../src/proxy/daemon.js';
 import { freePort } from '../proxy/build-entry.js';
 import { startFakeApi, type FakeApi, type Recorded } from '../proxy/helpers.js';
+import { ensureBuilt } from '../sim/helpers.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TK = join(ROOT, 'bin/tk');
@@ -32,41 +33,6 @@ const require = createRequire(import.meta.url);
 const CLAUDE_BIN = realpathSync(join(dirname(require.resolve('@anthropic-ai/claude-code/package.json')), 'bin', 'claude.exe'));
 /** The host credential: unique per run, so a hit anywhere can only come from this test. */
 const SECRET = `sk-ant-host-secret-${randomBytes(12).toString('hex')}`;
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds dist/ when it is older than src/, under the same lock directory the sim and e2e tests use. */
-function ensureBuilt(): void {
-  const lock = join(ROOT, 'dist', '.sim-test-build.lock');
-  mkdirSync(dirname(lock), { recursive: true });
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (Date.now() > deadline) throw new Error('timed out waiting for the build lock');
-      spawnSync('sleep', ['0.2']);
-    }
-  }
-  try {
-    const outs = ['dist/tk/tk.js', 'dist/sim/tart-sim.js', 'dist/proxy/tk-proxy.js'].map((p) => join(ROOT, p));
-    const src = newestMtime(join(ROOT, 'src'));
-    if (outs.some((o) => !existsSync(o) || statSync(o).mtimeMs < src)) {
-      const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
-      if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-}
 
 /** Hard link (instant, same filesystem) or copy. */
 function place(src: string, dest: string): void {
@@ -168,7 +134,7 @@ function filesContaining(root: string, needle: string): string[] {
 }
 
 beforeAll(async () => {
-  ensureBuilt();
+  ensureBuilt(['dist/tk/tk.js', 'dist/sim/tart-sim.js', 'dist/proxy/tk-proxy.js'].map((p) => join(ROOT, p)), join(ROOT, 'src'));
   dir = mkdtempSync(join(tmpdir(), 'tk-proxy-vm-'));
   // Tools the guest runs: under /var (a system tree the guest sees through its overlay).
   tools = mkdtempSync('/var/tmp/tk-proxy-vm-tools-');

@@ -19,8 +19,11 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Build dist/sim once (serialized across test workers with a lock directory) if src/sim is newer. */
-export function ensureBuilt(): void {
+/**
+ * Build dist/ (serialized across test workers and test files with a lock directory) when one of
+ * `outputs` is missing or older than the newest file under `srcDir`. Default: the simulator.
+ */
+export function ensureBuilt(outputs: readonly string[] = [DIST], srcDir = join(ROOT, 'src/sim')): void {
   const lock = join(ROOT, 'dist', '.sim-test-build.lock');
   mkdirSync(dirname(lock), { recursive: true });
   const deadline = Date.now() + 120_000;
@@ -40,7 +43,8 @@ export function ensureBuilt(): void {
     }
   }
   try {
-    if (!existsSync(DIST) || statSync(DIST).mtimeMs < newestMtime(join(ROOT, 'src/sim'))) {
+    const src = newestMtime(srcDir);
+    if (outputs.some((o) => !existsSync(o) || statSync(o).mtimeMs < src)) {
       const r = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`build failed: ${r.stderr}`);
     }
