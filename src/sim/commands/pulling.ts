@@ -56,8 +56,7 @@ export async function pullImage(remote: RemoteName): Promise<void> {
   }
   try {
     if (!ociExists(digestName)) {
-      const tmp = makeTmpEntry();
-      try {
+      await cacheImage(digestName, async (tmp) => {
         // The tag's previous image is now outdated: date its access to the epoch so that pruning
         // picks it first (Tart opens it with Date(timeIntervalSince1970: 0)).
         if (ociExists(remote)) {
@@ -76,13 +75,7 @@ export async function pullImage(remote: RemoteName): Promise<void> {
         copyTree(join(blob, 'nvram.bin'), join(tmp, 'nvram.bin'));
         copyTree(join(blob, 'manifest.json'), join(tmp, 'manifest.json'));
         if (existsSync(join(blob, '.sim'))) copyTree(join(blob, '.sim'), join(tmp, '.sim'));
-        const target = ociPath(digestName);
-        mkdirSync(dirname(target), { recursive: true });
-        renameSync(tmp, target);
-        mkdirSync(tmp, { recursive: true });
-      } finally {
-        releaseTmpEntry(tmp);
-      }
+      });
     } else {
       say(`${formatRemoteName(digestName)} image is already cached! creating a symlink...`);
     }
@@ -94,3 +87,15 @@ export async function pullImage(remote: RemoteName): Promise<void> {
   }
 }
 
+/** Fills a tmp/ entry, then moves it into the OCI cache as `digestName`'s directory in one rename. */
+export async function cacheImage(digestName: RemoteName, fill: (dir: string) => void | Promise<void>): Promise<void> {
+  const tmp = makeTmpEntry();
+  try {
+    await fill(tmp);
+    const target = ociPath(digestName);
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(tmp, target);
+  } finally {
+    releaseTmpEntry(tmp);
+  }
+}

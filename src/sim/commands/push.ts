@@ -1,17 +1,15 @@
 // tart push <local-or-remote> <remote>... [--insecure] [--concurrency] [--chunk-size] [--label k=v] [--populate-cache]
 // Writes the image into the bundled registry. The source's run lock is held while pushing, so a
 // running VM is refused ("VM "x" is running", exit 1) and `run` cannot start meanwhile.
-import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import type { CommandSpec } from '../args.js';
 import { runtimeError, vmDoesNotExist, vmIsRunning, vmMissingFiles } from '../errors.js';
 import { diskPath, isCompleteDir, touchDir } from '../home.js';
-import { makeTmpEntry, releaseTmpEntry } from '../tmp.js';
 import { acquireRunLock, type HeldLock } from '../lock.js';
 import { link, ociDigest, ociExists, ociPath, parseRemoteName, remoteNameParseError, withDigest, type RemoteName } from '../oci.js';
 import { blobDir, ensureHost, setTag, storeImage } from '../registry.js';
 import { allocatedBytes, begin, openLocal, out } from './common.js';
-import { progress } from './pulling.js';
+import { cacheImage, progress } from './pulling.js';
 import { copyVmFiles } from './vmfiles.js';
 
 export const PUSH_SPEC: CommandSpec = {
@@ -94,18 +92,7 @@ export async function push(argv: string[]): Promise<number> {
         for (const r of group) out(`pushing manifest for ${r.reference.value}...\n`);
         if (opts['populate-cache']) {
           const digestName = withDigest(first, digest);
-          if (!ociExists(digestName)) {
-            const tmp = makeTmpEntry();
-            try {
-              copyVmFiles(dir, tmp);
-              const target = ociPath(digestName);
-              mkdirSync(dirname(target), { recursive: true });
-              renameSync(tmp, target);
-              mkdirSync(tmp, { recursive: true });
-            } finally {
-              releaseTmpEntry(tmp);
-            }
-          }
+          if (!ociExists(digestName)) await cacheImage(digestName, (tmp) => copyVmFiles(dir, tmp));
         }
       }
       for (const r of group) if (r.reference.type === 'tag') setTag(r, r.reference.value, digest);
