@@ -4,6 +4,7 @@
 // with Ink's renderToString. Prints ms per frame and what each can express.
 // Usage: node bench/dashboard-table.mjs [--rows 40] [--frames 200]
 import { build } from 'esbuild';
+import { devtoolsShim } from '../scripts/build-options.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -49,13 +50,6 @@ console.log('VmTable    ' + b.toFixed(2) + ' ms/frame, ' + tb + ' lines for ${RO
 console.log('ratio ink-table/VmTable: ' + (a / b).toFixed(2));
 `,
 );
-const devtoolsShim = {
-  name: 'devtools-shim',
-  setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'devtools-shim' }));
-    b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default {};' }));
-  },
-};
 const out = join(work, 'entry.mjs');
 await build({
   entryPoints: [src],

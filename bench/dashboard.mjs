@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execFileSync } from 'node:child_process';
 import pty from 'node-pty';
-import { esbuildOptions } from '../scripts/build-options.mjs';
+import { devtoolsShim, esbuildOptions } from '../scripts/build-options.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -34,13 +34,6 @@ if (!launcher.includes('export MALLOC_ARENA_MAX=2')) throw new Error('bin/tk no 
 const LAUNCH_ENV = { MALLOC_ARENA_MAX: '2', NODE_COMPILE_CACHE: join(work, 'compile-cache') };
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-const devtoolsShim = {
-  name: 'devtools-shim',
-  setup(b) {
-    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'devtools-shim' }));
-    b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default {};' }));
-  },
-};
 async function bundle(entry, out) {
   await build({
     entryPoints: [entry],

@@ -24,3 +24,15 @@ export const esbuildOptions = {
   jsx: 'automatic',
   chunkNames: 'chunks/[name]-[hash]',
 };
+
+/**
+ * For one-file bundles written outside dist/ (benchmarks): Ink imports react-devtools-core only
+ * when DEV=true; replace it with an empty module so the bundle needs no such package.
+ */
+export const devtoolsShim = {
+  name: 'devtools-shim',
+  setup(b) {
+    b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'x', namespace: 'devtools-shim' }));
+    b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default {};' }));
+  },
+};
