@@ -1,3 +1,28 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Ink's frame buffer, swapped for src/tui/ink-output.ts (same output, cached across frames: see
+ * that file and test/tui/ink-output.test.ts), and its renderer's `widest-line` for the cached one
+ * there. Only Ink's own modules are redirected.
+ */
+const inkOutput = join(root, 'src/tui/ink-output.ts');
+const fromInk = (importer) => /[\\/]node_modules[\\/]ink[\\/]build[\\/][^\\/]+\.js$/.test(importer);
+export const inkOutputPlugin = {
+  name: 'ink-output',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/output\.js$/ }, (a) => (fromInk(a.importer) ? { path: inkOutput } : undefined));
+    b.onResolve({ filter: /^widest-line$/ }, (a) => (fromInk(a.importer) ? { path: 'widest-line', namespace: 'tk-widest-line' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'tk-widest-line' }, () => ({
+      contents: `export { widestLine as default } from ${JSON.stringify(inkOutput)};`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+  },
+};
+
 // esbuild options shared by scripts/build.mjs (the bundles users run) and the benchmarks that must
 // measure the same code (bench/dashboard.mjs), so both get the production React build, the same
 // code splitting and the same externals.
@@ -23,6 +48,7 @@ export const esbuildOptions = {
   define: { 'process.env.NODE_ENV': '"production"' },
   jsx: 'automatic',
   chunkNames: 'chunks/[name]-[hash]',
+  plugins: [inkOutputPlugin],
 };
 
 /**
