@@ -1,13 +1,14 @@
-// The VM grid. A Box-based table (fixed column widths, one line per VM, truncation instead of
-// wrapping, per-cell colour, memoized rows). See docs/dashboard.md for why not ink-table.
+// The VM grid: fixed column widths, one line per VM (a single <Text> of coloured spans),
+// truncation instead of wrapping, memoized rows. See docs/dashboard.md for why not ink-table.
 import { Box, Text } from 'ink';
-import { memo } from 'react';
+import { Fragment, memo } from 'react';
 import type { VmView, WorktreeChanges } from '../src/core/model.js';
 import type { ColumnDef, ColumnId, Tone } from '../src/tui/format.js';
-import { agentCell, changesText, diskText, elapsed, phaseCell, relativeTime, SPINNER, SPINNER_ASCII, stateTone } from '../src/tui/format.js';
+import { agentCell, changesText, diskText, elapsed, fitCell, phaseCell, relativeTime, SPINNER, SPINNER_ASCII, stateTone } from '../src/tui/format.js';
 import type { AgentState, OpState } from '../src/tui/store.js';
 import { useSpinner } from '../hooks/useSpinner.js';
 import { toneStyle, useTheme } from '../hooks/useTheme.js';
+import { paint, type Style } from '../src/tui/ansi.js';
 
 export interface TableColumn {
   def: ColumnDef;
@@ -25,29 +26,22 @@ export interface VmRowProps {
   columns: readonly TableColumn[];
 }
 
-function Cell({ width, text, tone, align, inverse }: { width: number; text: string; tone: Tone; align?: 'left' | 'right'; inverse: boolean }) {
-  const theme = useTheme();
-  const style = toneStyle(theme, tone);
-  return (
-    <Box width={width} flexShrink={0} marginRight={1} justifyContent={align === 'right' ? 'flex-end' : 'flex-start'}>
-      <Text wrap="truncate-end" inverse={inverse} {...style}>
-        {text}
-      </Text>
-    </Box>
-  );
+/** One column: its text cut or padded to the column's width and coloured, then the one-space gap. */
+function cellText(width: number, text: string, style: Style, align: 'left' | 'right' | undefined, selected: boolean): string {
+  const fit = fitCell(text, width);
+  const pad = ' '.repeat(fit.pad);
+  // The selected row is one continuous inverse bar; other rows colour only the text.
+  const plain: Style = { inverse: selected };
+  const body = paint(fit.text, { ...style, inverse: selected });
+  return align === 'right' ? paint(pad, plain) + body + paint(' ', plain) : body + paint(`${pad} `, plain);
 }
 
-function PhaseText({ width, vm, op, failure, now, inverse }: { width: number; vm: VmView; op: OpState | undefined; failure: string | undefined; now: number; inverse: boolean }) {
-  const theme = useTheme();
-  const base = phaseCell(vm, op, failure, now);
-  const frame = useSpinner(base.spinning);
-  let text = base.text;
-  if (base.spinning) {
-    const frames = theme.ascii ? SPINNER_ASCII : SPINNER;
-    const label = op ? `${op.phase ?? op.kind} ${elapsed(Date.now() - op.startedAt)}` : base.text;
-    text = `${frames[frame % frames.length]} ${label}`;
-  }
-  return <Cell width={width} text={text} tone={base.tone} inverse={inverse} />;
+function phaseText(p: VmRowProps, spinnerFrame: number, ascii: boolean): { text: string; tone: Tone } {
+  const base = phaseCell(p.vm, p.op, p.failure, p.now);
+  if (!base.spinning) return base;
+  const frames = ascii ? SPINNER_ASCII : SPINNER;
+  const label = p.op ? `${p.op.phase ?? p.op.kind} ${elapsed(Date.now() - p.op.startedAt)}` : base.text;
+  return { text: `${frames[spinnerFrame % frames.length]} ${label}`, tone: base.tone };
 }
 
 function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
@@ -76,27 +70,23 @@ function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
   }
 }
 
+/**
+ * One board line. It is a single <Text> holding one pre-styled string rather than a Box or a
+ * nested <Text> per cell: Ink then lays out, walks and squashes one node per row instead of ~25,
+ * which was most of a frame's cost on a full board (docs/dashboard.md, Performance).
+ */
 export const VmRow = memo(function VmRow(p: VmRowProps) {
   const theme = useTheme();
+  const spinning = phaseCell(p.vm, p.op, p.failure, p.now).spinning;
+  const frame = useSpinner(spinning);
   const waiting = p.agent === 'waiting';
   const marker = p.selected ? (theme.ascii ? '>' : '›') : waiting ? '!' : ' ';
-  return (
-    <Box flexDirection="row" height={1} overflow="hidden">
-      <Box width={2} flexShrink={0}>
-        <Text bold inverse={p.selected} {...(waiting && !p.selected ? toneStyle(theme, 'attention') : {})}>
-          {marker}
-          {' '}
-        </Text>
-      </Box>
-      {p.columns.map((c) =>
-        c.def.id === 'phase' ? (
-          <PhaseText key="phase" width={c.width} vm={p.vm} op={p.op} failure={p.failure} now={p.now} inverse={p.selected} />
-        ) : (
-          <Cell key={c.def.id} width={c.width} align={c.def.align} inverse={p.selected} {...cellFor(c.def.id, p)} />
-        ),
-      )}
-    </Box>
-  );
+  let line = paint(`${marker} `, { bold: true, inverse: p.selected, ...(waiting && !p.selected ? toneStyle(theme, 'attention') : {}) });
+  for (const c of p.columns) {
+    const { text, tone } = c.def.id === 'phase' ? phaseText(p, frame, theme.ascii) : cellFor(c.def.id, p);
+    line += cellText(c.width, text, toneStyle(theme, tone), c.def.align, p.selected);
+  }
+  return <Text wrap="truncate-end">{line}</Text>;
 });
 
 export interface VmTableRow extends Omit<VmRowProps, 'columns'> {
@@ -116,30 +106,36 @@ export interface VmTableProps {
 export function VmTable({ columns, rows, height, empty }: VmTableProps) {
   return (
     <Box flexDirection="column" height={height + 1} overflow="hidden">
-      <Box flexDirection="row" height={1}>
-        <Box width={2} flexShrink={0} />
-        {columns.map((c) => (
-          <Box key={c.def.id} width={c.width} flexShrink={0} marginRight={1} justifyContent={c.def.align === 'right' ? 'flex-end' : 'flex-start'}>
-            <Text bold underline wrap="truncate-end">
-              {c.def.title}
-            </Text>
-          </Box>
-        ))}
-      </Box>
+      <Text wrap="truncate-end">
+        {'  '}
+        {columns.map((c) => {
+          const fit = fitCell(c.def.title, c.width);
+          const pad = ' '.repeat(fit.pad);
+          return (
+            <Fragment key={c.def.id}>
+              {c.def.align === 'right' && pad}
+              <Text bold underline>
+                {fit.text}
+              </Text>
+              {c.def.align === 'right' ? ' ' : `${pad} `}
+            </Fragment>
+          );
+        })}
+      </Text>
       {rows.length === 0 ? (
         <Box paddingLeft={2}>
           <Text dimColor>{empty}</Text>
         </Box>
       ) : (
         rows.map(({ heading, ...r }) => (
-          <Box key={r.vm.name} flexDirection="column">
+          <Fragment key={r.vm.name}>
             {heading !== undefined && (
-              <Box height={1} paddingLeft={1}>
-                <Text bold>▸ {heading}</Text>
-              </Box>
+              <Text bold wrap="truncate-end">
+                {' '}▸ {heading}
+              </Text>
             )}
             <VmRow {...r} columns={columns} />
-          </Box>
+          </Fragment>
         ))
       )}
     </Box>

@@ -1,4 +1,5 @@
 // Pure formatting for the board: column choice by width, cell texts, relative times.
+import stringWidth from 'string-width';
 import type { VmView, WorktreeChanges } from '../core/model.js';
 import type { AgentState, OpState } from './store.js';
 
@@ -50,6 +51,30 @@ export function layoutColumns(width: number): { def: ColumnDef; width: number }[
     extra -= give;
   }
   return chosen.map((def, i) => ({ def, width: widths[i] as number }));
+}
+
+const graphemes = new Intl.Segmenter();
+
+/**
+ * `text` cut to `width` terminal columns (ending in '…' when cut; wide characters count two) and
+ * the spaces still needed to fill the column.
+ */
+export function fitCell(text: string, width: number): { text: string; pad: number } {
+  if (width <= 0) return { text: '', pad: 0 };
+  if (/^[\x20-\x7e]*$/.test(text)) {
+    return text.length <= width ? { text, pad: width - text.length } : { text: `${text.slice(0, width - 1)}…`, pad: 0 };
+  }
+  const total = stringWidth(text);
+  if (total <= width) return { text, pad: width - total };
+  let kept = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    const w = stringWidth(segment);
+    if (used + w > width - 1) break;
+    kept += segment;
+    used += w;
+  }
+  return { text: `${kept}…`, pad: width - 1 - used };
 }
 
 export function relativeTime(iso: string | null, now: number): string {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DestroyDialog } from '../../components/DestroyDialog.js';
 import { LogPane } from '../../components/LogPane.js';
 import { VmTable } from '../../components/VmTable.js';
+import { ThemeContext } from '../../hooks/useTheme.js';
 import { dashboardConfigFrom } from '../../src/tui/config.js';
 import { layoutColumns } from '../../src/tui/format.js';
 import { initialState, reducer } from '../../src/tui/store.js';
@@ -15,6 +16,17 @@ afterEach(() => {
   m?.unmount();
   m = null;
 });
+
+/** Each visible character of a rendered line and whether SGR inverse (7 on, 27/0 off) was on. */
+function inverseCells(line: string): { ch: string; inverse: boolean }[] {
+  const out: { ch: string; inverse: boolean }[] = [];
+  let inverse = false;
+  for (const m of line.matchAll(/\x1b\[([0-9;]*)m|([^\x1b])/g)) {
+    if (m[2] !== undefined) out.push({ ch: m[2], inverse });
+    else for (const code of (m[1] || '0').split(';')) inverse = code === '7' ? true : code === '27' || code === '0' ? false : inverse;
+  }
+  return out;
+}
 
 describe('VmTable', () => {
   it('renders one line per VM with the selected row marked, truncating instead of wrapping', async () => {
@@ -52,6 +64,29 @@ describe('VmTable', () => {
     await waitForFrame(() => stripAnsi(r.lastFrame() ?? ''), /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏] boot 3s/);
     expect(stripAnsi(r.lastFrame() ?? '')).toMatch(/✗ halt failed/);
     r.unmount();
+  });
+  it('colours cells, draws the selection as one inverse bar, and under NO_COLOR keeps only attributes', () => {
+    const rows = [makeVm(0, {}, NOW), makeVm(1, {}, NOW)].map((vm, i) => ({ vm, changes: null, agent: 'working' as const, op: undefined, failure: undefined, selected: i === 0, now: NOW }));
+    const table = (color: boolean) =>
+      render(
+        <ThemeContext.Provider value={{ color, ascii: false }}>
+          <VmTable columns={layoutColumns(100)} height={3} empty="none" rows={rows} />
+        </ThemeContext.Provider>,
+      );
+    const colored = table(true);
+    const [, selected, other] = (colored.lastFrame() ?? '').split('\n');
+    expect(other).toContain('\x1b[32m● working\x1b[39m');
+    // Selected: every span is inverse, gaps included, so no plain cell breaks the bar.
+    const cells = inverseCells(selected ?? '');
+    expect(cells.length).toBeGreaterThan(60);
+    expect(cells.filter((c) => !c.inverse).map((c) => c.ch)).toEqual([]);
+    expect(inverseCells(other ?? '').some((c) => c.inverse)).toBe(false);
+    colored.unmount();
+    const mono = table(false);
+    const f = mono.lastFrame() ?? '';
+    expect(f).not.toMatch(/\x1b\[3[0-9]m/);
+    expect(f.split('\n')[1]).toContain('\x1b[7m');
+    mono.unmount();
   });
 });
 

@@ -3,7 +3,8 @@ import { TkError } from '../../src/core/errors.js';
 import { DEFAULT_DASHBOARD_CONFIG, DEFAULT_KEYS, dashboardConfigFrom, KEY_ACTIONS } from '../../src/tui/config.js';
 import { actionFor, keyName } from '../../src/tui/keymap.js';
 import { splitCommandLine } from '../../src/tui/controller.js';
-import { changesText, layoutColumns, relativeTime } from '../../src/tui/format.js';
+import { changesText, fitCell, layoutColumns, relativeTime } from '../../src/tui/format.js';
+import { paint } from '../../src/tui/ansi.js';
 
 describe('dashboard config', () => {
   it('defaults cover every action with no key bound twice', () => {
@@ -80,5 +81,25 @@ describe('format', () => {
     expect(changesText({ changed: 2, ahead: 1, behind: 3 })).toBe('2 files ↑1 ↓3');
     expect(changesText({ changed: 0, ahead: 0, behind: 0 })).toBe('clean');
     expect(changesText(undefined)).toBe('…');
+  });
+
+  it('fits a cell to its width in terminal columns, cutting with an ellipsis', () => {
+    expect(fitCell('main', 6)).toEqual({ text: 'main', pad: 2 });
+    expect(fitCell('feature/long', 6)).toEqual({ text: 'featu…', pad: 0 });
+    expect(fitCell('abc', 0)).toEqual({ text: '', pad: 0 });
+    // Wide characters take two columns; one that would straddle the edge leaves a pad space.
+    expect(fitCell('漢字', 4)).toEqual({ text: '漢字', pad: 0 });
+    expect(fitCell('漢字漢字', 6)).toEqual({ text: '漢字…', pad: 1 });
+    expect(fitCell('漢字漢字', 5)).toEqual({ text: '漢字…', pad: 0 });
+    // A combining accent stays with its letter.
+    expect(fitCell('e\u0301e\u0301e\u0301', 2)).toEqual({ text: 'e\u0301…', pad: 0 });
+  });
+
+  it('paints SGR codes and turns each attribute off again', () => {
+    expect(paint('ok', { color: 'green' })).toBe('\x1b[32mok\x1b[39m');
+    expect(paint('x', { bold: true, inverse: true })).toBe('\x1b[1m\x1b[7mx\x1b[27m\x1b[22m');
+    expect(paint('x', { dimColor: true, underline: true })).toBe('\x1b[2m\x1b[4mx\x1b[24m\x1b[22m');
+    expect(paint('x', {})).toBe('x');
+    expect(paint('', { color: 'red' })).toBe('');
   });
 });
