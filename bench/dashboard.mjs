@@ -273,4 +273,5 @@ if (base.mem) console.log('baseline memory:', JSON.stringify(base.mem));
 if (dash.mem) console.log('dashboard memory:', JSON.stringify(dash.mem));
 if (base.memRest) console.log('baseline memory at rest:', JSON.stringify(base.memRest));
 if (dash.memRest) console.log('dashboard memory at rest:', JSON.stringify(dash.memRest));
-rmSync(work, { recursive: true, force: true });
+if (!process.env.BENCH_KEEP) rmSync(work, { recursive: true, force: true });
+else console.log("kept", work);

@@ -28,22 +28,39 @@ interface Clip {
 
 type Operation = { kind: 'write'; x: number; y: number; text: string; transformers: readonly OutputTransformer[] } | { kind: 'clip'; clip: Clip } | { kind: 'unclip' };
 
-/** A map that keeps what the last two generations used; a generation ends after `limit` inserts. */
+/**
+ * A map that keeps what the last two generations used. A generation ends once the weights of its
+ * inserts reach `budget` (weights approximate memory: a cached row of cells weighs its length), so
+ * the cache holds at most two budgets, however long the dashboard runs and whatever it shows.
+ */
 class GenerationalCache<V> {
   private young = new Map<string, V>();
   private old = new Map<string, V>();
-  constructor(private readonly limit: number) {}
+  private weight = 0;
+  constructor(
+    private readonly budget: number,
+    private readonly weigh: (key: string, value: V) => number = () => 1,
+  ) {}
   get(key: string, make: (key: string) => V): V {
     let v = this.young.get(key);
     if (v !== undefined) return v;
     v = this.old.get(key);
     if (v === undefined) v = make(key);
-    if (this.young.size >= this.limit) {
+    const w = this.weigh(key, v);
+    if (this.weight + w > this.budget) {
       this.old = this.young;
       this.young = new Map();
+      this.weight = 0;
     }
     this.young.set(key, v);
+    this.weight += w;
     return v;
+  }
+  /** Entries held, and their total weight when `weigh` is given (for tests). */
+  held(weigh: (key: string, value: V) => number = this.weigh): { entries: number; weight: number } {
+    let weight = 0;
+    for (const m of [this.young, this.old]) for (const [k, v] of m) weight += weigh(k, v);
+    return { entries: this.young.size + this.old.size, weight };
   }
 }
 
@@ -55,11 +72,20 @@ interface Cells {
 }
 
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}+$/u;
-const widths = new GenerationalCache<number>(8192);
-const cellsCache = new GenerationalCache<Cells>(4096);
-const linesCache = new GenerationalCache<{ lines: string[]; widest: number }>(2048);
-const sliceCache = new GenerationalCache<string>(2048);
-const widestCache = new GenerationalCache<number>(4096);
+// Budgets: a 200x60 frame has 12,000 cells; a generation holds about two frames of distinct
+// content, which is what frame-to-frame reuse needs (a few MB at most in all).
+const FRAME_CELLS = 12_000;
+const byKeyLength = (key: string) => key.length + 16;
+const widths = new GenerationalCache<number>(FRAME_CELLS, byKeyLength);
+const cellsCache = new GenerationalCache<Cells>(2 * FRAME_CELLS, (_k, v) => v.chars.length + 16);
+const linesCache = new GenerationalCache<{ lines: string[]; widest: number }>(2 * FRAME_CELLS, byKeyLength);
+const sliceCache = new GenerationalCache<string>(2 * FRAME_CELLS, byKeyLength);
+const widestCache = new GenerationalCache<number>(FRAME_CELLS, byKeyLength);
+
+/** Cell objects held by the caches (test hook: they must stay bounded). */
+export function cachedCells(): number {
+  return cellsCache.held((_k, v) => v.chars.length).weight;
+}
 
 const widthOf = (s: string): number => widths.get(s, stringWidth);
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import FastOutput, { widestLine, type OutputTransformer } from '../../src/tui/ink-output.js';
+import FastOutput, { cachedCells, widestLine, type OutputTransformer } from '../../src/tui/ink-output.js';
 
 interface Clip {
   x1: number | undefined;
@@ -104,6 +104,16 @@ describe('ink-output (fast Output) matches Ink', () => {
     expect(frame('\x1b[31m').output).toBe('\x1b[31mab\x1b[39m\nsame');
     expect(frame('\x1b[32m').output).toBe('\x1b[32mab\x1b[39m\nsame');
     expect(frame('\x1b[32m').output).toBe('\x1b[32mab\x1b[39m\nsame');
+  });
+
+  it('keeps its caches bounded when every frame shows new text (spinners, clocks, logs)', () => {
+    for (let f = 0; f < 2000; f++) {
+      const ops: Op[] = Array.from({ length: 10 }, (_, y) => ({ kind: 'write' as const, x: 0, y, text: `\x1b[32m${`frame ${f} row ${y} `.padEnd(160, '.')}\x1b[39m`, t: [] }));
+      run(FastOutput as unknown as OutputCtor, 160, 10, ops);
+    }
+    // Two generations of two frames' worth each (plus the current frame's rows).
+    expect(cachedCells()).toBeLessThanOrEqual(4 * 12_000 + 2 * 1600);
+    expect(cachedCells()).toBeGreaterThan(1600);
   });
 
   it("widestLine agrees with Ink's widest-line", () => {
