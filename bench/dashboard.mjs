@@ -5,6 +5,7 @@
 //   start -> first full frame, keystroke -> frame (p50/p95), idle CPU (and renders while idle),
 //   RSS, and file save -> board update (chokidar + debounced changes()).
 // Usage: node bench/dashboard.mjs [--vms 100] [--idle-seconds 10] [--keys 60] [--settle-seconds 10]
+//        [--busy-seconds 20 (0 = skip)] [--busy-vms 10]
 // Env: BENCH_NODE_ARGS (extra node flags, e.g. --cpu-prof), BENCH_HEAPSNAP=1 (with --heapsnapshot-signal=SIGUSR1),
 // TK_GC_LOG (file: one line per GC of the dashboard, plus the idle window's bounds).
 import { build } from 'esbuild';
@@ -26,6 +27,8 @@ const VMS = opt('vms', 100);
 const IDLE_S = opt('idle-seconds', 10);
 const KEYS = opt('keys', 60);
 const SETTLE_S = opt('settle-seconds', 10);
+const BUSY_S = opt('busy-seconds', 20);
+const BUSY_VMS = opt('busy-vms', 10);
 const work = mkdtempSync(join(tmpdir(), 'tk-bench-'));
 // Launch both programs the way bin/tk launches the dashboard: its malloc setting and a warm
 // V8 compile cache (bin/tk sets NODE_COMPILE_CACHE; a warm-up launch fills it first).
@@ -251,6 +254,39 @@ const dash = await measure(
   (i) => (i % 2 === 0 ? 'j' : 'k'),
 );
 
+// Busy board: BUSY_VMS rows provisioning, so their spinners render ~8 frames a second for BUSY_S
+// seconds. Reports CPU, renders and RSS (max of samples every 500 ms): the frame caches must
+// keep memory flat while every frame shows new text.
+async function measureBusy() {
+  const renderLog = join(work, 'busy-renders.log');
+  const p = pty.spawn(process.execPath, [runner], {
+    name: 'xterm-256color', cols: 160, rows: 50, cwd: root,
+    env: { ...process.env, CI: 'false', TERM: 'xterm-256color', TK_RENDER_LOG: renderLog, ...LAUNCH_ENV, TK_FAKE_HOME: join(work, 'busy-home'), TK_FAKE_COUNT: String(VMS), TK_FAKE_PROVISIONING: String(BUSY_VMS) },
+  });
+  p.onData(() => {});
+  await sleep(3000);
+  const c0 = cpuTicks(p.pid);
+  const r0 = readFileSync(renderLog, 'utf8').split('\n').filter(Boolean).length;
+  const w0 = performance.now();
+  const rss = [];
+  while (performance.now() - w0 < BUSY_S * 1000) {
+    await sleep(500);
+    rss.push(rssMb(p.pid));
+  }
+  const secs = (performance.now() - w0) / 1000;
+  const cpu = ((cpuTicks(p.pid) - c0) / CLK_TCK / secs) * 100;
+  const renders = (readFileSync(renderLog, 'utf8').split('\n').filter(Boolean).length - r0) / secs;
+  p.write('q');
+  await Promise.race([new Promise((r) => p.onExit(r)), sleep(3000)]);
+  try {
+    p.kill('SIGKILL');
+  } catch {
+    // exited
+  }
+  return { cpu, renders, rssFirst: rss[0], rssMax: Math.max(...rss), rssLast: rss[rss.length - 1] };
+}
+const busy = BUSY_S > 0 ? await measureBusy() : null;
+
 const f = (x, d = 1) => (x === null || Number.isNaN(x) ? 'n/a' : x.toFixed(d));
 const rows = [
   ['start -> first full frame (ms)', f(base.firstFrameMs, 0), f(dash.firstFrameMs, 0), '< 300'],
@@ -264,6 +300,13 @@ const rows = [
   [`RSS at rest, median over the idle window (MB)`, f(base.rssRest, 1), f(dash.rssRest, 1), '< 100'],
   [`RSS at rest, max over the idle window (MB)`, f(base.rssRestMax, 1), f(dash.rssRestMax, 1), ''],
   ['file save -> board (ms)', '-', f(dash.saveMs, 0), '< 250'],
+  ...(busy
+    ? [
+        [`${BUSY_VMS} VMs provisioning: CPU (% of a core)`, '-', f(busy.cpu, 1), ''],
+        [`${BUSY_VMS} VMs provisioning: renders per second`, '-', f(busy.renders, 1), ''],
+        [`${BUSY_VMS} VMs provisioning: RSS first/max/last over ${BUSY_S} s (MB)`, '-', `${f(busy.rssFirst, 0)}/${f(busy.rssMax, 0)}/${f(busy.rssLast, 0)}`, '< 100'],
+      ]
+    : []),
 ];
 console.log(`tk dashboard benchmark: ${VMS} VMs on the fake backend, 160x50 pty, node ${process.version}`);
 console.log(`${'figure'.padEnd(40)} ${'baseline'.padStart(10)} ${'dashboard'.padStart(10)}  goal`);

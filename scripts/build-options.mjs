@@ -5,8 +5,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 /**
  * Ink's frame buffer, swapped for src/tui/ink-output.ts (same output, cached across frames: see
- * that file and test/tui/ink-output.test.ts), and its renderer's `widest-line` for the cached one
- * there. Only Ink's own modules are redirected.
+ * that file and test/tui/ink-output.test.ts); Ink's `widest-line`, `string-width` and sanitizeAnsi
+ * calls get the caches there too. Only imports made by Ink's own modules are redirected.
  */
 const inkOutput = join(root, 'src/tui/ink-output.ts');
 const fromInk = (importer) => /[\\/]node_modules[\\/]ink[\\/]build[\\/][^\\/]+\.js$/.test(importer);
@@ -17,6 +17,21 @@ export const inkOutputPlugin = {
     b.onResolve({ filter: /^widest-line$/ }, (a) => (fromInk(a.importer) ? { path: 'widest-line', namespace: 'tk-widest-line' } : undefined));
     b.onLoad({ filter: /.*/, namespace: 'tk-widest-line' }, () => ({
       contents: `export { widestLine as default } from ${JSON.stringify(inkOutput)};`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^string-width$/ }, (a) => (fromInk(a.importer) ? { path: 'string-width', namespace: 'tk-string-width' } : undefined));
+    b.onLoad({ filter: /.*/, namespace: 'tk-string-width' }, () => ({
+      contents: `export { cachedStringWidth as default } from ${JSON.stringify(inkOutput)};`,
+      resolveDir: root,
+      loader: 'js',
+    }));
+    // Ink sanitizes every text node's text on every frame: the same strings, cached.
+    b.onResolve({ filter: /^\.\/sanitize-ansi\.js$/ }, (a) =>
+      fromInk(a.importer) && !a.importer.endsWith('sanitize-ansi.js') ? { path: join(dirname(a.importer), 'sanitize-ansi.js'), namespace: 'tk-sanitize' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'tk-sanitize' }, (a) => ({
+      contents: `import sanitize from ${JSON.stringify(a.path)};\nimport { cachedStringFunction } from ${JSON.stringify(inkOutput)};\nexport default cachedStringFunction(sanitize);`,
       resolveDir: root,
       loader: 'js',
     }));

@@ -72,15 +72,26 @@ interface Cells {
 }
 
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}+$/u;
-// Budgets: a 200x60 frame has 12,000 cells; a generation holds about two frames of distinct
-// content, which is what frame-to-frame reuse needs (a few MB at most in all).
-const FRAME_CELLS = 12_000;
-const byKeyLength = (key: string) => key.length + 16;
-const widths = new GenerationalCache<number>(FRAME_CELLS, byKeyLength);
-const cellsCache = new GenerationalCache<Cells>(2 * FRAME_CELLS, (_k, v) => v.chars.length + 16);
-const linesCache = new GenerationalCache<{ lines: string[]; widest: number }>(2 * FRAME_CELLS, byKeyLength);
-const sliceCache = new GenerationalCache<string>(2 * FRAME_CELLS, byKeyLength);
-const widestCache = new GenerationalCache<number>(FRAME_CELLS, byKeyLength);
+// Budgets, in approximate bytes per generation. A frame's working set (a 200x60 board: ~60 rows
+// of up to ~600 characters with their styles) must fit well inside one generation, or entries
+// would be dropped and recomputed every frame; two generations of all caches stay under ~10 MB.
+const KB = 1024;
+const CELL_BYTES = 80;
+const stringBytes = (key: string) => 2 * key.length + 64;
+const widths = new GenerationalCache<number>(512 * KB, stringBytes);
+const cellsCache = new GenerationalCache<Cells>(2048 * KB, (_k, v) => CELL_BYTES * v.chars.length + 64);
+const linesCache = new GenerationalCache<{ lines: string[]; widest: number }>(512 * KB, (k) => 2 * stringBytes(k));
+const sliceCache = new GenerationalCache<string>(512 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+const widestCache = new GenerationalCache<number>(512 * KB, stringBytes);
+const sanitizeCache = new GenerationalCache<string>(512 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+
+/**
+ * `fn` (a pure string function) with its results cached across frames. The build wraps Ink's
+ * sanitizeAnsi with it: Ink runs it on every text node's whole text on every frame.
+ */
+export function cachedStringFunction(fn: (s: string) => string): (s: string) => string {
+  return (s) => sanitizeCache.get(s, fn);
+}
 
 /** Cell objects held by the caches (test hook: they must stay bounded). */
 export function cachedCells(): number {
@@ -88,6 +99,8 @@ export function cachedCells(): number {
 }
 
 const widthOf = (s: string): number => widths.get(s, stringWidth);
+/** string-width with the cache above; the build gives it to Ink's other modules (line updates). */
+export const cachedStringWidth = widthOf;
 
 /** Columns of the widest line of `text`; the build also gives it to Ink's renderer in place of `widest-line`. */
 export function widestLine(text: string): number {

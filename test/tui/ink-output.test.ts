@@ -111,8 +111,8 @@ describe('ink-output (fast Output) matches Ink', () => {
       const ops: Op[] = Array.from({ length: 10 }, (_, y) => ({ kind: 'write' as const, x: 0, y, text: `\x1b[32m${`frame ${f} row ${y} `.padEnd(160, '.')}\x1b[39m`, t: [] }));
       run(FastOutput as unknown as OutputCtor, 160, 10, ops);
     }
-    // Two generations of two frames' worth each (plus the current frame's rows).
-    expect(cachedCells()).toBeLessThanOrEqual(4 * 12_000 + 2 * 1600);
+    // Two generations of 2 MB at ~80 bytes a cell (plus the current frame's rows).
+    expect(cachedCells()).toBeLessThanOrEqual((2 * 2048 * 1024) / 80 + 2 * 1600);
     expect(cachedCells()).toBeGreaterThan(1600);
   });
 
