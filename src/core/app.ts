@@ -124,7 +124,7 @@ export class App implements TkService {
       return this.orch.bringUp(fresh, report, opts.signal);
     });
     this.lastRoundTrips = r.roundTrips;
-    return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned };
+    return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned, skipped: r.skipped };
   }
 
   /** Runs fn holding the VM's cross-process lock (waits for another tk working on it). */
@@ -142,7 +142,7 @@ export class App implements TkService {
     const r = await this.locked(name, async () => this.orch.bringUp(await this.record(name), this.reporter(() => name, opts), opts.signal));
     this.lastRoundTrips = r.roundTrips;
     const rec = await this.record(name);
-    return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned };
+    return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned, skipped: r.skipped };
   }
 
   async provision(name: string, opts: OpOptions = {}): Promise<SpawnResult> {

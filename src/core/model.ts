@@ -132,8 +132,16 @@ export interface SpawnResult {
   ip: string;
   branch: string;
   worktree: string;
-  /** Steps run by this spawn (empty on a plain reconnect). */
+  /** Steps this spawn ran and completed (empty on a plain reconnect). Never a skipped step. */
   provisioned: ProvisionStep[];
+  /** Steps this spawn considered but did not need to run (no agent_install_command, macOS guest, …), with why. */
+  skipped: SkippedStep[];
+}
+
+/** A provisioning step that was not run because it was not needed; `reason` is tk's own words. */
+export interface SkippedStep {
+  step: ProvisionStep;
+  reason: string;
 }
 
 /** Progress reported by long operations (spinner on a TTY, log lines, MCP progress, dashboard rows). */

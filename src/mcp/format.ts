@@ -12,6 +12,7 @@ const OUTCOME: Record<SpawnResult['kind'], string> = {
 export function spawnText(r: SpawnResult): string {
   const lines = [`${OUTCOME[r.kind]} VM ${r.name} (ip ${r.ip})`, `branch: ${r.branch}`, `worktree: ${r.worktree}`];
   if (r.provisioned.length > 0) lines.push(`provisioned: ${r.provisioned.join(', ')}`);
+  for (const k of r.skipped) lines.push(`skipped: ${k.step} (${k.reason})`);
   return lines.join('\n');
 }
 

@@ -67,6 +67,7 @@ const spawnResultSchema = z.looseObject({
   branch: z.string(),
   worktree: z.string(),
   provisioned: z.array(z.string()),
+  skipped: z.array(z.object({ step: z.string(), reason: z.string() })),
 });
 
 const execResultSchema = z.object({

@@ -201,7 +201,9 @@ describe('tk mcp tools (in-memory client)', () => {
     const vm = h.service.add({ branch: 'feat-a' });
     const progress: unknown[] = [];
     const r = await h.client.callTool({ name: 'provision', arguments: { vm_name: vm.name } }, undefined, { onprogress: (p) => progress.push(p) });
-    expect(r.structuredContent).toMatchObject({ name: vm.name, provisioned: [...PROVISION_STEPS] });
+    // A skipped step is reported apart, with its reason, never as provisioned.
+    expect(r.structuredContent).toMatchObject({ name: vm.name, provisioned: PROVISION_STEPS.filter((s) => s !== 'scripts'), skipped: [{ step: 'scripts', reason: 'no provision_scripts or profiles' }] });
+    expect(text(r as CallToolResult)).toContain('provisioned: ssh-key, mount, git, hostname, profile, agent-install, agent-config\nskipped: scripts (no provision_scripts or profiles)');
     expect(progress).toHaveLength(PROVISION_STEPS.length);
   });
 
