@@ -195,6 +195,21 @@ export interface VmDetails {
   started_at: string | null;
 }
 
+/** What `tk pr` would do, shown before confirming (the MCP pr tool without confirm). Reads only. */
+export interface PrPlan {
+  name: string;
+  branch: string;
+  worktree: string;
+  /** The URL the branch would be pushed to (recorded at spawn, else origin's by the same rule); null when tk would refuse. */
+  pushUrl: string | null;
+  /** Why tk would refuse to push (no remote, or one it does not trust); null when it would push. */
+  pushRefused: string | null;
+  /** Files changed in the worktree (they would be committed); null when git could not read the worktree. */
+  uncommittedChanges: number | null;
+  /** Commits not on any remote yet (they would be pushed); null when git could not read the worktree. */
+  unpushedCommits: number | null;
+}
+
 export interface PrResult {
   /** URL printed by `gh pr create`. */
   url: string;
