@@ -1,13 +1,14 @@
 // TkService over the ports: what the CLI, the dashboard and the MCP server call.
 import { TkError, toTkError } from './errors.js';
 import { combineStat, commitMessage, nothingToCommit, trustedRemote, type TrustedRemote } from './pr.js';
-import type { DestroyPlan, DestroyReport, PrResult, ProgressEvent, SpawnResult, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
+import type { DestroyPlan, DestroyReport, PrPlan, PrResult, ProgressEvent, SpawnResult, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
 import { resolveVmName } from './naming.js';
 import { findVm, removeVm, upsertVm } from './state.js';
 import { mergeViews } from './views.js';
 import { guestWorktree, shq } from './provision.js';
 import { Orchestrator, type EngineDeps, type Reporter } from './orchestrator.js';
 import type { ExecIo, InteractiveCommand, OpOptions, TkService } from './service.js';
+import type { PrPort } from '../ports/git.js';
 
 export function notFound(name: string): TkError {
   return new TkError('vm', `No VM named ${JSON.stringify(name)}.`, { hint: 'See `tk list` for the VMs tk knows, or create it with `tk spawn BRANCH`.' });
@@ -124,7 +125,7 @@ export class App implements TkService {
       return this.orch.bringUp(fresh, report, opts.signal);
     });
     this.lastRoundTrips = r.roundTrips;
-    return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned };
+    return { kind: r.kind, name: rec.name, ip: r.ip, branch, worktree: wt.path, provisioned: r.provisioned, skipped: r.skipped };
   }
 
   /** Runs fn holding the VM's cross-process lock (waits for another tk working on it). */
@@ -142,7 +143,7 @@ export class App implements TkService {
     const r = await this.locked(name, async () => this.orch.bringUp(await this.record(name), this.reporter(() => name, opts), opts.signal));
     this.lastRoundTrips = r.roundTrips;
     const rec = await this.record(name);
-    return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned };
+    return { kind: r.kind, name, ip: r.ip, branch: rec.branch, worktree: rec.worktree_path, provisioned: r.provisioned, skipped: r.skipped };
   }
 
   async provision(name: string, opts: OpOptions = {}): Promise<SpawnResult> {
@@ -415,22 +416,10 @@ export class App implements TkService {
    * `gh pr create --fill` for that GitHub repository. Never touches the VM.
    */
   async pr(name: string, opts: OpOptions = {}): Promise<PrResult> {
-    const prPort = this.d.pr;
-    if (!prPort) throw new TkError('git', 'This tk build cannot open PRs (no git adapter for pr).', { hint: 'Push the branch and open a PR manually.' });
+    const prPort = this.prPort();
     const report = this.reporter(() => name, opts);
     const rec = await this.record(name);
-    const allowLocal = this.opts.allowLocalPush === true;
-    let remote: TrustedRemote;
-    if (rec.push_url) {
-      remote = trustedRemote(rec.push_url, { allowLocal });
-    } else {
-      const mainRoot = rec.repo_root ?? (await this.d.git.repoInfo(rec.worktree_path)).mainRoot;
-      const url = await prPort.originUrl(mainRoot);
-      if (url === null) {
-        throw new TkError('git', `The repository of ${name} has no remote.origin.url to push to.`, { hint: 'Add one (git remote add origin https://github.com/OWNER/REPO) and run tk pr again.' });
-      }
-      remote = trustedRemote(url, { allowLocal });
-    }
+    const remote = await this.pushRemote(rec, prPort);
     interrupted(opts.signal);
     const wt = rec.worktree_path;
     const { diff, status } = await prPort.diffStat(wt);
@@ -449,6 +438,40 @@ export class App implements TkService {
     report('git', 'Creating PR...');
     const url = await prPort.createPr(wt, rec.branch, remote.ghRepo);
     return { url, committed, branch: rec.branch, pushed_to: remote.url };
+  }
+
+  /** What pr would do, read with the same rules; changes nothing (no commit, no push, no gh). */
+  async prPlan(name: string): Promise<PrPlan> {
+    const prPort = this.prPort();
+    const rec = await this.record(name);
+    let pushUrl: string | null = null;
+    let pushRefused: string | null = null;
+    try {
+      pushUrl = (await this.pushRemote(rec, prPort)).url;
+    } catch (e) {
+      pushRefused = toTkError(e).message;
+    }
+    const wt = rec.worktree_path;
+    const uncommittedChanges = await this.d.git.changes(wt).then((c) => c.changed, () => null);
+    const unpushedCommits = await this.d.git.unpushedCommits(wt).catch(() => null);
+    return { name, branch: rec.branch, worktree: wt, pushUrl, pushRefused, uncommittedChanges, unpushedCommits };
+  }
+
+  private prPort(): PrPort {
+    if (!this.d.pr) throw new TkError('git', 'This tk build cannot open PRs (no git adapter for pr).', { hint: 'Push the branch and open a PR manually.' });
+    return this.d.pr;
+  }
+
+  /** The push target: the URL recorded at spawn, else origin's URL now, by the same trust rule. */
+  private async pushRemote(rec: VmRecord, prPort: PrPort): Promise<TrustedRemote> {
+    const allowLocal = this.opts.allowLocalPush === true;
+    if (rec.push_url) return trustedRemote(rec.push_url, { allowLocal });
+    const mainRoot = rec.repo_root ?? (await this.d.git.repoInfo(rec.worktree_path)).mainRoot;
+    const url = await prPort.originUrl(mainRoot);
+    if (url === null) {
+      throw new TkError('git', `The repository of ${rec.name} has no remote.origin.url to push to.`, { hint: 'Add one (git remote add origin https://github.com/OWNER/REPO) and run tk pr again.' });
+    }
+    return trustedRemote(url, { allowLocal });
   }
 
   async branches(cwd: string): Promise<string[]> {

@@ -132,8 +132,16 @@ export interface SpawnResult {
   ip: string;
   branch: string;
   worktree: string;
-  /** Steps run by this spawn (empty on a plain reconnect). */
+  /** Steps this spawn ran and completed (empty on a plain reconnect). Never a skipped step. */
   provisioned: ProvisionStep[];
+  /** Steps this spawn considered but did not need to run (no agent_install_command, macOS guest, …), with why. */
+  skipped: SkippedStep[];
+}
+
+/** A provisioning step that was not run because it was not needed; `reason` is tk's own words. */
+export interface SkippedStep {
+  step: ProvisionStep;
+  reason: string;
 }
 
 /** Progress reported by long operations (spinner on a TTY, log lines, MCP progress, dashboard rows). */
@@ -185,6 +193,21 @@ export interface VmDetails {
   memory_mb: number | null;
   /** When the VM was last started by tk (uptime), if known. */
   started_at: string | null;
+}
+
+/** What `tk pr` would do, shown before confirming (the MCP pr tool without confirm). Reads only. */
+export interface PrPlan {
+  name: string;
+  branch: string;
+  worktree: string;
+  /** The URL the branch would be pushed to (recorded at spawn, else origin's by the same rule); null when tk would refuse. */
+  pushUrl: string | null;
+  /** Why tk would refuse to push (no remote, or one it does not trust); null when it would push. */
+  pushRefused: string | null;
+  /** Files changed in the worktree (they would be committed); null when git could not read the worktree. */
+  uncommittedChanges: number | null;
+  /** Commits not on any remote yet (they would be pushed); null when git could not read the worktree. */
+  unpushedCommits: number | null;
 }
 
 export interface PrResult {

@@ -4,7 +4,7 @@
 import type { Config } from './config.js';
 import { TkError, toTkError } from './errors.js';
 import { formatPhaseMark } from './log-format.js';
-import type { Phase, ProvisionRecord, ProvisionStep, SpawnOutcome, TartVm, VmRecord } from './model.js';
+import type { Phase, ProvisionRecord, ProvisionStep, SkippedStep, SpawnOutcome, TartVm, VmRecord } from './model.js';
 import { PROVISION_STEPS } from './model.js';
 import { findVm } from './state.js';
 import { waitForBoot } from './boot.js';
@@ -42,7 +42,10 @@ export interface Reporter {
 export interface BringUpResult {
   kind: SpawnOutcome;
   ip: string;
+  /** Steps run and completed. */
   provisioned: ProvisionStep[];
+  /** Steps not needed (the guest script skipped them), with tk's reason. */
+  skipped: SkippedStep[];
   /** SSH exec round trips used by provisioning (for the measurements). */
   roundTrips: number;
 }
@@ -194,10 +197,11 @@ export class Orchestrator {
         });
       }
       let provisioned: ProvisionStep[] = [];
+      let skipped: SkippedStep[] = [];
       let roundTrips = 0;
-      if (steps.length > 0) ({ provisioned, roundTrips } = await this.provision(rec, session, steps, report, signal));
+      if (steps.length > 0) ({ provisioned, skipped, roundTrips } = await this.provision(rec, session, steps, report, signal));
       else await this.setProvision(name, { phase: 'ready', result: 'ok' });
-      return { kind, ip, provisioned, roundTrips };
+      return { kind, ip, provisioned, skipped, roundTrips };
     } finally {
       session.close();
     }
@@ -242,13 +246,26 @@ export class Orchestrator {
 
   // ---- provisioning -------------------------------------------------------------------------
 
-  async provision(rec: VmRecord, session: SshSession, steps: readonly ProvisionStep[], report: Reporter, signal?: AbortSignal): Promise<{ provisioned: ProvisionStep[]; roundTrips: number }> {
+  async provision(
+    rec: VmRecord,
+    session: SshSession,
+    steps: readonly ProvisionStep[],
+    report: Reporter,
+    signal?: AbortSignal,
+  ): Promise<{ provisioned: ProvisionStep[]; skipped: SkippedStep[]; roundTrips: number }> {
     const { config, host } = this.d;
     const name = rec.name;
     const provisioned: ProvisionStep[] = [];
+    const skipped: SkippedStep[] = [];
+    // Filled once the main script is planned: why tk skips a step (the guest's marker text is not shown).
+    let skipReasons: Partial<Record<ProvisionStep, string>> = {};
     let roundTrips = 0;
-    const markDone = async (step: ProvisionStep) => {
-      if (steps.includes(step)) provisioned.push(step);
+    // A skipped step is recorded as done too (it is not retried on every start), but reported apart.
+    const markDone = async (step: ProvisionStep, result: 'ok' | 'skipped' = 'ok') => {
+      if (steps.includes(step)) {
+        if (result === 'skipped') skipped.push({ step, reason: skipReasons[step] ?? 'the guest reported it as skipped' });
+        else provisioned.push(step);
+      }
       await this.updateRecord(name, (r) => {
         const done = new Set(r.provision?.done ?? []);
         done.add(step);
@@ -287,7 +304,7 @@ export class Orchestrator {
     const rest = steps.filter((s) => s !== 'ssh-key');
     if (rest.length === 0) {
       await this.setProvision(name, { phase: 'ready', result: 'ok' });
-      return { provisioned, roundTrips };
+      return { provisioned, skipped, roundTrips };
     }
     // Host-side inputs (credentials only when the profile is written).
     let env: Record<string, string> = {};
@@ -325,6 +342,7 @@ export class Orchestrator {
       scripts,
     });
     main.notes.forEach((n) => this.log(name, `note: ${n}`));
+    skipReasons = main.skips;
     // Round trip 2: every remaining step; markers arrive on stdout as each step ends.
     const started = new Map<string, number>();
     let failed: string | null = null;
@@ -347,7 +365,7 @@ export class Orchestrator {
       const result = (m[3] ?? 'ok') as 'ok' | 'failed' | 'skipped';
       this.mark(name, step, 'end', result, ms, m[4] ?? null);
       if (result === 'failed') failed = step;
-      else pending = pending.then(() => markDone(step));
+      else pending = pending.then(() => markDone(step, result));
     };
     let errBuf = '';
     const outDec = new TextDecoder();
@@ -381,7 +399,8 @@ export class Orchestrator {
       return fail(failed ?? 'provision', `Provisioning ${name} failed${failed ? ` at step ${failed}` : ''} (exit ${rc2}).`);
     }
     await this.setProvision(name, { phase: 'ready', result: 'ok', error: undefined });
-    this.mark(name, 'ready', 'end', 'ok', null, `provisioned ${provisioned.join(',')} in ${roundTrips} SSH round trips`);
-    return { provisioned, roundTrips };
+    const skippedNote = skipped.length > 0 ? `, skipped ${skipped.map((s) => s.step).join(',')}` : '';
+    this.mark(name, 'ready', 'end', 'ok', null, `provisioned ${provisioned.join(',')}${skippedNote} in ${roundTrips} SSH round trips`);
+    return { provisioned, skipped, roundTrips };
   }
 }

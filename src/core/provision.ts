@@ -207,6 +207,8 @@ export interface MainScript {
   steps: ProvisionStep[];
   /** Lines for the log (notes about skipped steps). Never secrets. */
   notes: string[];
+  /** Steps the script skips (not needed), with the reason: tk's own words, not the guest's. */
+  skips: Partial<Record<ProvisionStep, string>>;
 }
 
 function validEnvName(k: string): boolean {
@@ -228,6 +230,7 @@ export function mainScript(input: MainScriptInput): MainScript {
   const share = shareRoot(input.os);
   const code = guestWorktree(input.os);
   const notes: string[] = [];
+  const skips: Partial<Record<ProvisionStep, string>> = {};
   const out: string[] = [
     'set -u',
     `SHARE=${shq(share)}`,
@@ -334,12 +337,13 @@ export function mainScript(input: MainScriptInput): MainScript {
     if (skip !== null) {
       out.push(`tk_skip ${step} ${shq(skip)}`);
       notes.push(`${step}: skipped (${skip})`);
+      skips[step] = skip;
     } else {
       out.push(`${fn}() {`, ...body.map((l) => `  ${l}`), '}', `tk_step ${step} ${fn}`);
     }
   }
   out.push('');
-  return { script: out.join('\n'), steps, notes };
+  return { script: out.join('\n'), steps, notes, skips };
 }
 
 /** Steps still to run for a VM: the undone ones, plus the every-start ones when the VM (re)booted. */

@@ -1,6 +1,6 @@
 // The application surface. The CLI commands, the dashboard and the MCP server all call this,
 // never each other and never `tk` as a subprocess. Implemented in src/core/app.ts over the ports.
-import type { DestroyPlan, DestroyReport, PrResult, ProgressFn, SpawnResult, VmDetails, VmView, WorktreeChanges } from './model.js';
+import type { DestroyPlan, DestroyReport, PrPlan, PrResult, ProgressFn, SpawnResult, VmDetails, VmView, WorktreeChanges } from './model.js';
 
 export interface OpOptions {
   onProgress?: ProgressFn;
@@ -56,6 +56,8 @@ export interface TkService {
   details?(name: string): Promise<VmDetails>;
   /** Commit pending changes, push, `gh pr create --fill` in the VM's worktree (host side). */
   pr?(name: string, opts?: OpOptions): Promise<PrResult>;
+  /** What `pr` would do (branch, push URL or why it would refuse, uncommitted and unpushed counts); changes nothing. */
+  prPlan?(name: string): Promise<PrPlan>;
   /** Path of the VM's agent status file (contracts.md: <home>/vms/<vm>/status/agent.json). */
   agentStatusPath?(name: string): string;
 }

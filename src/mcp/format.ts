@@ -1,6 +1,6 @@
 // Readable text for tool results. Structured content carries the same data for programs; this is
 // what a model or a person reads.
-import type { DestroyPlan, DestroyReport, SpawnResult, VmView } from '../core/model.js';
+import type { DestroyPlan, DestroyReport, PrPlan, PrResult, SpawnResult, VmView } from '../core/model.js';
 
 const OUTCOME: Record<SpawnResult['kind'], string> = {
   created: 'Created',
@@ -12,6 +12,7 @@ const OUTCOME: Record<SpawnResult['kind'], string> = {
 export function spawnText(r: SpawnResult): string {
   const lines = [`${OUTCOME[r.kind]} VM ${r.name} (ip ${r.ip})`, `branch: ${r.branch}`, `worktree: ${r.worktree}`];
   if (r.provisioned.length > 0) lines.push(`provisioned: ${r.provisioned.join(', ')}`);
+  for (const k of r.skipped) lines.push(`skipped: ${k.step} (${k.reason})`);
   return lines.join('\n');
 }
 
@@ -74,6 +75,47 @@ export function destroyText(r: DestroyReport): string {
   lines.push(r.worktreeRemoved ? '- worktree removed' : `- worktree kept${r.worktreeKeptReason ? `: ${r.worktreeKeptReason}` : ''}`);
   if (r.stateRemoved) lines.push('- state entry removed');
   if (r.logsRemoved) lines.push('- logs removed');
+  return lines.join('\n');
+}
+
+function count(n: number, what: string): string {
+  return `${n} ${what}${n === 1 ? '' : 's'}`;
+}
+
+/** Why pr refused, and what it would do with confirm: true (null plan: the service cannot tell). */
+export function prRefusalText(name: string, p: PrPlan | null): string {
+  const lines = ['Nothing committed or pushed: pr needs confirm: true (it commits, pushes to GitHub and opens a PR).'];
+  if (p === null) {
+    lines.push(`With confirm: true, pr would commit the pending changes of ${name}, push its branch and run gh pr create --fill.`);
+    lines.push('To proceed, call pr again with confirm: true.');
+    return lines.join('\n');
+  }
+  const changes = p.uncommittedChanges === null || p.unpushedCommits === null ? null : { files: p.uncommittedChanges, commits: p.unpushedCommits };
+  const state = changes === null ? 'git could not read the worktree' : `the worktree has ${count(changes.files, 'changed file')} and ${count(changes.commits, 'unpushed commit')}`;
+  if (p.pushRefused !== null) {
+    lines.push(`With confirm: true, pr would refuse to push branch ${p.branch} of ${p.name}: ${p.pushRefused}`, `(${state}; nothing would be committed)`);
+    return lines.join('\n');
+  }
+  if (changes === null) {
+    lines.push(`With confirm: true, pr would fail: ${state} (${p.worktree}).`);
+    return lines.join('\n');
+  }
+  if (changes.files === 0 && changes.commits === 0) {
+    lines.push(`With confirm: true, pr would do nothing: ${state} (it fails with "Nothing to commit").`);
+    return lines.join('\n');
+  }
+  lines.push(`With confirm: true, pr would, on the host in the worktree ${p.worktree} (the VM is not touched):`);
+  if (changes.files > 0) lines.push(`- commit ${count(changes.files, 'changed file')} as "chore: Claude changes on ${p.branch}" (hooks disabled)`);
+  lines.push(`- push branch ${p.branch} (${count(changes.commits, 'unpushed commit')}${changes.files > 0 ? ' plus that commit' : ''}) to ${p.pushUrl ?? '-'}`);
+  lines.push('- open a pull request with gh pr create --fill');
+  lines.push('To proceed, call pr again with confirm: true.');
+  return lines.join('\n');
+}
+
+export function prText(name: string, r: PrResult): string {
+  const lines = [`PR created for ${name}: ${r.url}`];
+  lines.push(r.committed ? '- pending changes committed' : '- no new commit (only unpushed commits)');
+  if (r.branch !== undefined) lines.push(`- branch ${r.branch} pushed${r.pushed_to === undefined ? '' : ` to ${r.pushed_to}`}`);
   return lines.join('\n');
 }
 

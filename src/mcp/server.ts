@@ -1,5 +1,5 @@
 // `tk mcp`: a stdio MCP server over TkService. Tachikoma's six tools keep their names and arguments
-// (spawn, exec, list, status, halt, destroy); suspend, resume, provision and logs are added.
+// (spawn, exec, list, status, halt, destroy); suspend, resume, provision, logs and pr are added.
 // Failures are tool errors (isError) carrying the CLI's message; long operations report progress
 // when the client sent a progressToken, and a cancelled request aborts the operation.
 // Nothing but JSON-RPC reaches stdout: see stdout-guard.ts.
@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { TkError, formatError, toTkError } from '../core/errors.js';
 import type { DestroyReport, ProgressFn, VmView } from '../core/model.js';
 import type { TkService } from '../core/service.js';
-import { destroyRefusalText, destroyText, execText, listText, spawnText, vmText } from './format.js';
+import { destroyRefusalText, destroyText, execText, listText, prRefusalText, prText, spawnText, vmText } from './format.js';
 import { tailLines } from './log-tail.js';
 import { guardStdout } from './stdout-guard.js';
 
@@ -67,6 +67,7 @@ const spawnResultSchema = z.looseObject({
   branch: z.string(),
   worktree: z.string(),
   provisioned: z.array(z.string()),
+  skipped: z.array(z.object({ step: z.string(), reason: z.string() })),
 });
 
 const execResultSchema = z.object({
@@ -84,6 +85,14 @@ const destroyReportSchema = z.looseObject({
   logsRemoved: z.boolean(),
   worktreeRemoved: z.boolean(),
   worktreeKeptReason: z.string().nullable(),
+});
+
+const prResultSchema = z.looseObject({
+  name: z.string(),
+  url: z.string(),
+  committed: z.boolean(),
+  branch: z.string().optional(),
+  pushed_to: z.string().optional(),
 });
 
 /** The VmView as published: every nullable field present (null, never missing), extra fields kept. */
@@ -171,7 +180,8 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
       instructions:
         'tk runs coding agents in one throwaway Tart VM per git branch. spawn creates or reconnects the VM of a branch ' +
         '(cwd = the repository); exec runs shell commands in its worktree; list/status show VMs; halt, suspend, resume and ' +
-        'destroy manage their lifecycle; logs shows provisioning and boot output. destroy needs confirm: true.',
+        'destroy manage their lifecycle; logs shows provisioning and boot output; pr commits the worktree, pushes the ' +
+        'branch and opens a GitHub PR. destroy and pr need confirm: true.',
     },
   );
 
@@ -415,6 +425,41 @@ export function createMcpServer(service: TkService, opts: McpServerOptions, hook
             signal: extra.signal,
           });
           return { content: [{ type: 'text', text: destroyText(r) }], structuredContent: destroyReport(r) };
+        } finally {
+          progress.done();
+        }
+      }),
+  );
+
+  server.registerTool(
+    'pr',
+    {
+      title: 'Open a pull request',
+      description:
+        'Like `tk pr`, on the host in the VM\'s worktree (the VM is not touched, it may be stopped): commits pending ' +
+        'changes ("chore: Claude changes on <branch>", hooks disabled), pushes the branch to the GitHub URL tk recorded ' +
+        'when the VM was spawned, and runs `gh pr create --fill`. Requires confirm: true; without it nothing is ' +
+        'committed or pushed and the error tells what would happen: the branch, the push URL (or why tk would refuse ' +
+        'to push), and the uncommitted changes and unpushed commits.',
+      inputSchema: {
+        vm_name: vmName,
+        confirm: z.boolean().optional().describe('Must be true to commit, push and open the PR; otherwise the call only reports what it would do'),
+      },
+      outputSchema: prResultSchema,
+      annotations: { destructiveHint: false, idempotentHint: false, openWorldHint: true },
+    },
+    (args, extra) =>
+      run(async () => {
+        const vm = await name(args.vm_name);
+        if (!service.pr) throw new TkError('io', 'This build of tk cannot open PRs.', { hint: 'Rebuild tk (npm run build) from a complete checkout.' });
+        if (args.confirm !== true) {
+          const plan = service.prPlan ? await service.prPlan(vm) : null;
+          return { isError: true, content: [{ type: 'text', text: prRefusalText(vm, plan) }] };
+        }
+        const progress = progressReporter(extra);
+        try {
+          const r = await service.pr(vm, { onProgress: progress.onProgress, signal: extra.signal });
+          return { content: [{ type: 'text', text: prText(vm, r) }], structuredContent: { name: vm, ...r } };
         } finally {
           progress.done();
         }

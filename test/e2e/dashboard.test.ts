@@ -1,7 +1,7 @@
 // End-to-end: the real dashboard (runDashboard) on the fake service in a real pseudo-terminal.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildFixture } from '../helpers/build-fixture.js';
@@ -90,7 +90,12 @@ describe('dashboard in a pseudo-terminal', () => {
   });
 
   it('hands the terminal to an interactive command and comes back to the same board', async () => {
+    // The interactive shell keeps its history in the session's temporary HOME, never in the real one.
+    const realHistory = join(homedir(), '.bash_history');
+    const snapshot = () => (existsSync(realHistory) ? `${statSync(realHistory).size} ${statSync(realHistory).mtimeMs}` : 'absent');
+    const before = snapshot();
     const s = start({ TK_FAKE_ENTER: JSON.stringify({ file: 'bash', args: ['--norc', '--noprofile', '-i'] }) });
+    expect(s.home).not.toBe(homedir());
     await s.waitFor('feat/task-000');
     s.write('j');
     await s.waitFor(/› +feat\/task-009/);
@@ -107,6 +112,8 @@ describe('dashboard in a pseudo-terminal', () => {
     await s.waitFor('BRANCH');
     expect(await s.buffer()).toBe('alternate');
     await s.waitFor('Back from tachikoma-api-feat-task-009');
+    expect(readFileSync(join(s.home, '.bash_history'), 'utf8')).toContain('echo MARK-$((40+2))');
+    expect(snapshot()).toBe(before);
     await s.waitFor(/› +feat\/task-005/);
     s.write('k');
     await s.waitFor(/› +feat\/task-009/);

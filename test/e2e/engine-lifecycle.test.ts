@@ -167,7 +167,15 @@ describe('macOS guest image', () => {
     expect((await w.tk(['suspend', name])).code).toBe(0);
     expect(w.tart(['list', '--format', 'json'])).toMatch(/"State" : "suspended"/);
     const r = await w.tk(['resume', name, '--json']);
-    expect(JSON.parse(r.stdout).data.kind).toBe('resumed');
+    const resumed = JSON.parse(r.stdout).data as { kind: string; provisioned: string[]; skipped: Array<{ step: string; reason: string }> };
+    expect(resumed.kind).toBe('resumed');
+    // The Linux-only hostname step is reported as skipped, not as provisioned.
+    expect(resumed.provisioned).toEqual(['mount']);
+    expect(resumed.skipped).toEqual([{ step: 'hostname', reason: 'macOS guest: hostname left as is (Linux-only step)' }]);
+    const p = await w.tk(['provision', name]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/^ {2}provisioned: mount, git, profile, agent-config, scripts$/m);
+    expect(p.stdout).toMatch(/^ {2}skipped: hostname \(macOS guest: [^\n]*\); agent-install \(agent_install_command is empty\)$/m);
     expect((await w.tk(['exec', name, '--', 'sh', '-c', 'test -f "$HOME/.tk/env.sh" && pwd'])).stdout).toBe('/Volumes/My Shared Files/code\n');
     expect((await w.tk(['destroy', name, '--force'])).code).toBe(0);
   }, 90_000);

@@ -1,6 +1,6 @@
 // `tk mcp` end to end: the SDK's own stdio client spawns bin/tk mcp against tart-sim (TK_TART) in a
 // temp git repo, lists the tools and calls each of them (list, spawn, exec, status, logs, suspend, halt,
-// resume, provision, destroy) for real.
+// resume, provision, destroy; pr without confirm) for real.
 // Uses the engine e2e world (engine-helpers.ts): its own TK_HOME, TART_HOME and lease database.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +8,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { git } from '../helpers/git-repo.js';
 import { TK, e2eWorld, ensureBuilt, type E2eWorld } from './engine-helpers.js';
 
 const text = (r: CallToolResult) =>
@@ -48,7 +49,7 @@ describe('tk mcp against tart-sim', () => {
 
   it('lists the tools', async () => {
     const { tools } = await client.listTools();
-    expect(tools.map((t) => t.name).sort()).toEqual(['destroy', 'exec', 'halt', 'list', 'logs', 'provision', 'resume', 'spawn', 'status', 'suspend']);
+    expect(tools.map((t) => t.name).sort()).toEqual(['destroy', 'exec', 'halt', 'list', 'logs', 'pr', 'provision', 'resume', 'spawn', 'status', 'suspend']);
     expect(client.getServerVersion()?.name).toBe('tk');
   });
 
@@ -99,6 +100,16 @@ describe('tk mcp against tart-sim', () => {
     const l = await call('logs', { vm_name: vm, lines: 500 });
     expect(l.isError, text(l)).toBeFalsy();
     expect(text(l)).toContain('@@tk phase=');
+  });
+
+  it('pr without confirm commits nothing and says what it would do (here: refuse, the repository has no origin)', async () => {
+    const r = await call('pr', { vm_name: vm });
+    expect(r.isError).toBe(true);
+    const t = text(r);
+    expect(t).toContain('pr needs confirm: true');
+    expect(t).toContain(`pr would refuse to push branch feat/mcp of ${vm}: The repository of ${vm} has no remote.origin.url to push to.`);
+    expect(t).toContain('(the worktree has 1 changed file and 0 unpushed commits; nothing would be committed)');
+    expect(git(worktree, 'status', '--porcelain')).toBe('?? from-vm.txt\n');
   });
 
   it('suspend explains that a Linux guest cannot be suspended', async () => {

@@ -123,8 +123,8 @@ export class FakeService implements TkService {
     };
   }
 
-  private result(v: FakeVm, kind: SpawnResult['kind'], provisioned: SpawnResult['provisioned']): SpawnResult {
-    return { kind, name: v.name, ip: v.ip, branch: v.branch, worktree: v.worktree, provisioned };
+  private result(v: FakeVm, kind: SpawnResult['kind'], provisioned: SpawnResult['provisioned'], skipped: SpawnResult['skipped'] = []): SpawnResult {
+    return { kind, name: v.name, ip: v.ip, branch: v.branch, worktree: v.worktree, provisioned, skipped };
   }
 
   async resolveName(cwd: string, name?: string): Promise<string> {
@@ -178,7 +178,8 @@ export class FakeService implements TkService {
     const v = this.get(name);
     await this.phases(name, [...PROVISION_STEPS], `Provisioning ${name}`, opts);
     v.status = 'running';
-    return this.result(v, 'started', [...PROVISION_STEPS]);
+    // Like the engine with no provision_scripts: that step is skipped, not provisioned.
+    return this.result(v, 'started', PROVISION_STEPS.filter((s) => s !== 'scripts'), [{ step: 'scripts', reason: 'no provision_scripts or profiles' }]);
   }
 
   async resume(name: string, opts?: OpOptions): Promise<SpawnResult> {

@@ -152,7 +152,7 @@ export class FakeService implements TkService {
     const start = Date.now();
     const step = this.opts.stepMs ?? 50;
     const existing = this.vms.find((v) => v.name === name);
-    if (existing?.status === 'running') return { kind: 'reconnected', name, ip: existing.ip ?? '', branch, worktree: existing.worktree ?? '', provisioned: [] };
+    if (existing?.status === 'running') return { kind: 'reconnected', name, ip: existing.ip ?? '', branch, worktree: existing.worktree ?? '', provisioned: [], skipped: [] };
     this.log(name, `spawn ${branch}`);
     for (const phase of SPAWN_PHASES) {
       opts.onProgress?.({ vm: name, phase, message: phase, elapsedMs: Date.now() - start });
@@ -169,12 +169,12 @@ export class FakeService implements TkService {
       this.log(name, `@@tk phase=${phase} event=end result=ok at=${new Date().toISOString()} ms=${step}`);
     }
     this.update(name, { phase: 'ready', provision_result: 'ok' });
-    return { kind: 'created', name, ip: '127.0.0.99', branch, worktree: join(this.home, 'wt', name), provisioned: [] };
+    return { kind: 'created', name, ip: '127.0.0.99', branch, worktree: join(this.home, 'wt', name), provisioned: [], skipped: [] };
   }
 
   async provision(name: string): Promise<SpawnResult> {
     const vm = this.find(name);
-    return { kind: 'started', name, ip: vm.ip ?? '', branch: vm.branch ?? '', worktree: vm.worktree ?? '', provisioned: [] };
+    return { kind: 'started', name, ip: vm.ip ?? '', branch: vm.branch ?? '', worktree: vm.worktree ?? '', provisioned: [], skipped: [] };
   }
 
   async resume(name: string, opts: OpOptions = {}): Promise<SpawnResult> {
@@ -186,7 +186,7 @@ export class FakeService implements TkService {
       await this.sleep(this.opts.stepMs ?? 50);
     }
     this.update(name, { status: 'running', ip: vm.ip ?? '127.0.0.77', phase: 'ready' });
-    return { kind: vm.status === 'suspended' ? 'resumed' : 'started', name, ip: vm.ip ?? '127.0.0.77', branch: vm.branch ?? '', worktree: vm.worktree ?? '', provisioned: [] };
+    return { kind: vm.status === 'suspended' ? 'resumed' : 'started', name, ip: vm.ip ?? '127.0.0.77', branch: vm.branch ?? '', worktree: vm.worktree ?? '', provisioned: [], skipped: [] };
   }
 
   async halt(name: string): Promise<void> {

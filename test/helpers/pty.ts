@@ -1,7 +1,13 @@
 // Runs a program in a real pseudo-terminal (node-pty) and keeps an exact screen model of it
 // (@xterm/headless): tests wait for text, type keys, and check alternate-screen and tty modes.
 // Reusable for any TUI test (the dashboard on the fake service or on tart-sim).
-import pty from 'node-pty';
+// The program never sees the real HOME: unless the caller passes HOME, it gets a temporary one
+// (removed when it exits), and HISTFILE/XDG_* point inside that HOME, so an interactive shell the
+// test starts (a hand-off `bash -i`) writes its history there, not to ~/.bash_history.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pty, { type IPty } from 'node-pty';
 import xterm from '@xterm/headless';
 
 const { Terminal } = xterm;
@@ -31,6 +37,8 @@ export interface PtyOptions {
 
 export interface PtySession {
   readonly pid: number;
+  /** The program's HOME: the caller's, or a temporary directory removed when the program exits. */
+  readonly home: string;
   /** Raw bytes received so far. */
   output(): string;
   /** The visible screen, one string per row (trailing spaces trimmed). */
@@ -52,17 +60,35 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions = {}): P
   const cols = opts.cols ?? 120;
   const rows = opts.rows ?? 32;
   const term = new Terminal({ cols, rows, allowProposedApi: true, scrollback: 1000 });
+  const ownHome = opts.env?.['HOME'] === undefined ? mkdtempSync(join(tmpdir(), 'tk-pty-home-')) : null;
+  const home = ownHome ?? (opts.env?.['HOME'] as string);
+  // Inherited values would point back into the real HOME; the caller's own values win.
+  const sandbox = {
+    HOME: home,
+    HISTFILE: join(home, '.bash_history'),
+    XDG_CONFIG_HOME: join(home, '.config'),
+    XDG_CACHE_HOME: join(home, '.cache'),
+    XDG_STATE_HOME: join(home, '.local/state'),
+    XDG_DATA_HOME: join(home, '.local/share'),
+  };
   // CI=true makes Ink stop repainting; TERM must be a real terminal type.
-  const env = { ...process.env, CI: 'false', TERM: 'xterm-256color', FORCE_COLOR: '0', ...opts.env } as Record<string, string>;
+  const env = { ...process.env, CI: 'false', TERM: 'xterm-256color', FORCE_COLOR: '0', ...sandbox, ...opts.env } as Record<string, string>;
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   delete env['VITEST'];
   delete env['VITEST_WORKER_ID'];
-  const p = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd ?? process.cwd(), env });
+  let p: IPty;
+  try {
+    p = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: opts.cwd ?? process.cwd(), env });
+  } catch (e) {
+    if (ownHome) rmSync(ownHome, { recursive: true, force: true });
+    throw e;
+  }
   let raw = '';
   let exitCode: number | null = null;
   const exitP = new Promise<number>((resolve) => {
     p.onExit(({ exitCode: c }) => {
       exitCode = c;
+      if (ownHome) rmSync(ownHome, { recursive: true, force: true });
       resolve(c);
     });
   });
@@ -80,6 +106,7 @@ export function spawnPty(file: string, args: string[], opts: PtyOptions = {}): P
   };
   const session: PtySession = {
     pid: p.pid,
+    home,
     output: () => raw,
     screen,
     screenText: async () => (await screen()).join('\n'),

@@ -4,10 +4,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TkError, formatError } from '../../src/core/errors.js';
 import { PROVISION_STEPS, type VmView } from '../../src/core/model.js';
+import type { TkService } from '../../src/core/service.js';
 import { DEFAULT_EXEC_TIMEOUT_SECS } from '../../src/mcp/server.js';
 import { connect, text, type Harness } from './helpers.js';
 
-const TOOLS = ['destroy', 'exec', 'halt', 'list', 'logs', 'provision', 'resume', 'spawn', 'status', 'suspend'];
+const TOOLS = ['destroy', 'exec', 'halt', 'list', 'logs', 'pr', 'provision', 'resume', 'spawn', 'status', 'suspend'];
 
 describe('tk mcp tools (in-memory client)', () => {
   let h: Harness;
@@ -18,7 +19,7 @@ describe('tk mcp tools (in-memory client)', () => {
     await h.close();
   });
 
-  it('lists tachikoma\'s six tools plus suspend, resume, provision and logs, with described schemas', async () => {
+  it('lists tachikoma\'s six tools plus suspend, resume, provision, logs and pr, with described schemas', async () => {
     const { tools } = await h.client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(TOOLS);
     for (const t of tools) {
@@ -33,8 +34,11 @@ describe('tk mcp tools (in-memory client)', () => {
     expect(byName.exec!.inputSchema.required?.sort()).toEqual(['command', 'vm_name']);
     expect(Object.keys(byName.list!.inputSchema.properties ?? {})).toEqual(['repo']);
     expect(byName.list!.inputSchema.required ?? []).toEqual([]);
-    for (const n of ['status', 'halt', 'destroy', 'suspend', 'resume', 'logs']) expect(byName[n]!.inputSchema.required, n).toEqual(['vm_name']);
+    for (const n of ['status', 'halt', 'destroy', 'suspend', 'resume', 'logs', 'pr']) expect(byName[n]!.inputSchema.required, n).toEqual(['vm_name']);
     expect(Object.keys(byName.destroy!.inputSchema.properties ?? {}).sort()).toEqual(['confirm', 'discard_changes', 'vm_name']);
+    expect(Object.keys(byName.pr!.inputSchema.properties ?? {}).sort()).toEqual(['confirm', 'vm_name']);
+    expect(byName.pr!.annotations?.openWorldHint).toBe(true);
+    expect(byName.pr!.description).toContain('confirm: true');
     expect(byName.exec!.description).toContain('bash -lc');
     expect(byName.exec!.description).toContain(String(DEFAULT_EXEC_TIMEOUT_SECS));
     expect(byName.list!.outputSchema?.properties).toHaveProperty('vms');
@@ -201,7 +205,9 @@ describe('tk mcp tools (in-memory client)', () => {
     const vm = h.service.add({ branch: 'feat-a' });
     const progress: unknown[] = [];
     const r = await h.client.callTool({ name: 'provision', arguments: { vm_name: vm.name } }, undefined, { onprogress: (p) => progress.push(p) });
-    expect(r.structuredContent).toMatchObject({ name: vm.name, provisioned: [...PROVISION_STEPS] });
+    // A skipped step is reported apart, with its reason, never as provisioned.
+    expect(r.structuredContent).toMatchObject({ name: vm.name, provisioned: PROVISION_STEPS.filter((s) => s !== 'scripts'), skipped: [{ step: 'scripts', reason: 'no provision_scripts or profiles' }] });
+    expect(text(r as CallToolResult)).toContain('provisioned: ssh-key, mount, git, hostname, profile, agent-install, agent-config\nskipped: scripts (no provision_scripts or profiles)');
     expect(progress).toHaveLength(PROVISION_STEPS.length);
   });
 
@@ -220,6 +226,16 @@ describe('tk mcp tools (in-memory client)', () => {
     expect(h.service.vms.has(vm.name)).toBe(true);
     expect(existsSync(vm.worktree)).toBe(true);
     expect(h.service.calls.some((c) => c.method === 'destroy')).toBe(false);
+  });
+
+  it('pr on a service that cannot open PRs: a tool error saying so, with or without confirm', async () => {
+    const vm = h.service.add({ branch: 'feat-a', uncommitted: 1 });
+    expect((h.service as TkService).pr).toBeUndefined();
+    for (const confirm of [true, false]) {
+      const r = await h.call('pr', { vm_name: vm.name, confirm });
+      expect(r.isError).toBe(true);
+      expect(text(r)).toBe('This build of tk cannot open PRs.\nRebuild tk (npm run build) from a complete checkout.');
+    }
   });
 
   it('destroy with confirm keeps a worktree with changes unless discard_changes', async () => {

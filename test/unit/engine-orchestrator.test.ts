@@ -14,6 +14,13 @@ async function failure(p: Promise<unknown>): Promise<TkError> {
   throw new Error('expected a TkError');
 }
 
+// world() has no agent_install_command and no provision_scripts: those two steps are skipped, not run.
+const SKIPPED = [
+  { step: 'agent-install', reason: 'agent_install_command is empty' },
+  { step: 'scripts', reason: 'no provision_scripts or profiles' },
+];
+const RAN = PROVISION_STEPS.filter((s) => s !== 'agent-install' && s !== 'scripts');
+
 const ops = (w: ReturnType<typeof world>) => w.tart.calls.map((c) => c[0]).filter((c) => c !== 'list' && c !== 'ip');
 
 describe('spawn state machine', () => {
@@ -32,7 +39,8 @@ describe('spawn state machine', () => {
     expect(run).toContain('dotgit:/repos/app/.git');
     expect(run).toContain('claude-skills:/home/u/.claude/skills:ro');
     expect(run).toContain(`tk-status:/tkhome/vms/${NAME}/status`);
-    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+    expect(r.provisioned).toEqual(RAN);
+    expect(r.skipped).toEqual(SKIPPED);
     expect(w.ssh.sessions).toHaveLength(1);
     expect(w.ssh.sessions[0]?.auth).toBe('password');
     expect(w.ssh.sessions[0]?.commands.length).toBeLessThanOrEqual(3);
@@ -46,6 +54,7 @@ describe('spawn state machine', () => {
     expect(log).toMatch(/@@tk phase=clone event=start at=\S+/);
     expect(log).toMatch(/@@tk phase=git event=end result=ok at=\S+ ms=\d+/);
     expect(log).toContain('output of git');
+    expect(log).toMatch(/@@tk phase=ready event=end result=ok at=\S+ msg=provisioned ssh-key,mount,git,hostname,profile,agent-config, skipped agent-install,scripts in 2 SSH round trips/);
   });
 
   it('reconnects to a running VM without cloning, starting or provisioning', async () => {
@@ -55,6 +64,7 @@ describe('spawn state machine', () => {
     const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     expect(r.kind).toBe('reconnected');
     expect(r.provisioned).toEqual([]);
+    expect(r.skipped).toEqual([]);
     expect(ops(w)).toEqual([]);
     expect(w.ssh.sessions[1]?.auth).toBe('key');
     expect(w.ssh.sessions[1]?.commands).toEqual([]);
@@ -93,7 +103,7 @@ describe('spawn state machine', () => {
     expect(r.kind).toBe('started');
     expect(w.tart.calls.filter((c) => c[0] === 'clone')).toHaveLength(1);
     expect(w.tart.calls.filter((c) => c[0] === 'set')).toHaveLength(2);
-    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+    expect(r.provisioned).toEqual(RAN);
   });
 
   it('an interrupted clone leaves a record (phase=clone) that the next spawn finishes', async () => {
@@ -119,7 +129,7 @@ describe('spawn state machine', () => {
     w.tart.noIp.clear();
     const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     expect(r.kind).toBe('started');
-    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+    expect(r.provisioned).toEqual(RAN);
   });
 
   it('tolerates `tart run` not holding its lock yet: a VM that lists as stopped right after run still boots', async () => {
@@ -127,7 +137,7 @@ describe('spawn state machine', () => {
     w.tart.runLag = 3;
     const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     expect(r.kind).toBe('created');
-    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+    expect(r.provisioned).toEqual(RAN);
   });
 
   it('a `tart run` that dies at once is still reported as stopped while booting (after the start-up grace)', async () => {
@@ -175,7 +185,8 @@ describe('spawn state machine', () => {
     w.ssh.failStep = null;
     const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     expect(r.kind).toBe('reconnected');
-    expect(r.provisioned).toEqual(['profile', 'agent-install', 'agent-config', 'scripts']);
+    expect(r.provisioned).toEqual(['profile', 'agent-config']);
+    expect(r.skipped).toEqual(SKIPPED);
     expect(w.store.state.vms[0]?.provision?.result).toBe('ok');
   });
 
@@ -236,11 +247,30 @@ describe('more spawn details', () => {
     await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     const r = await w.app.provision(NAME);
     expect(r.kind).toBe('reconnected');
-    expect(r.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'ssh-key'));
+    expect(r.provisioned).toEqual(RAN.filter((s) => s !== 'ssh-key'));
+    expect(r.skipped).toEqual(SKIPPED);
     await w.app.halt(NAME);
     const r2 = await w.app.provision(NAME);
     expect(r2.kind).toBe('started');
-    expect(r2.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'ssh-key'));
+    expect(r2.provisioned).toEqual(RAN.filter((s) => s !== 'ssh-key'));
+    expect(r2.skipped).toEqual(SKIPPED);
+  });
+
+  it('skipped steps are reported apart from the steps that ran, with tk\'s reason (resume of a macOS guest, an install command)', async () => {
+    const w = world({ agent_install_command: 'npm i -g @anthropic-ai/claude-code' });
+    const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    expect(r.provisioned).toEqual(PROVISION_STEPS.filter((s) => s !== 'scripts'));
+    expect(r.skipped).toEqual([{ step: 'scripts', reason: 'no provision_scripts or profiles' }]);
+    const m = world();
+    m.tart.image.os = 'darwin';
+    await m.app.spawn({ cwd: '/repos/app', branch: 'feat' });
+    await m.app.suspend(NAME);
+    const res = await m.app.resume(NAME);
+    expect(res.kind).toBe('resumed');
+    expect(res.provisioned).toEqual(['mount']);
+    expect(res.skipped).toEqual([{ step: 'hostname', reason: 'macOS guest: hostname left as is (Linux-only step)' }]);
+    // Skipped steps still count as done: they are not retried on the next start.
+    expect(m.store.state.vms[0]?.provision?.done).toEqual([...PROVISION_STEPS]);
   });
 
   it('a VM deleted out of band is recreated (fresh provisioning, known_hosts reset)', async () => {
@@ -249,7 +279,7 @@ describe('more spawn details', () => {
     w.tart.vms.delete(NAME);
     const r = await w.app.spawn({ cwd: '/repos/app', branch: 'feat' });
     expect(r.kind).toBe('created');
-    expect(r.provisioned).toEqual([...PROVISION_STEPS]);
+    expect(r.provisioned).toEqual(RAN);
   });
 });
 

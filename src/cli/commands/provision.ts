@@ -1,5 +1,6 @@
 import { defineCommand } from '../command.js';
 import { resolveName } from '../local.js';
+import { bringUpText } from '../spawn-result.js';
 
 export default defineCommand({
   name: 'provision',
@@ -15,7 +16,7 @@ export default defineCommand({
     try {
       const r = await service.provision(name, { onProgress: progress.onProgress, signal: ctx.signal });
       progress.done();
-      ctx.out.success(`Provisioned ${name}`, r ?? { name });
+      ctx.out.success(`Provisioned ${name}`, r, bringUpText(`Provisioned ${name}`, r));
     } finally {
       progress.done();
     }

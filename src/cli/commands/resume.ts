@@ -1,5 +1,6 @@
 import { defineCommand } from '../command.js';
 import { resolveName } from '../local.js';
+import { bringUpText } from '../spawn-result.js';
 
 export default defineCommand({
   name: 'resume',
@@ -15,7 +16,7 @@ export default defineCommand({
     try {
       const r = await service.resume(name, { onProgress: progress.onProgress, signal: ctx.signal });
       progress.done();
-      ctx.out.success(`Resumed ${name}`, r ?? { name });
+      ctx.out.success(`Resumed ${name}`, r, bringUpText(`Resumed ${name}`, r));
     } finally {
       progress.done();
     }

@@ -1,7 +1,6 @@
 import type { SpawnResult } from '../../core/model.js';
 import { defineCommand, type CommandContext } from '../command.js';
-
-const VERB: Record<SpawnResult['kind'], string> = { created: 'Created', started: 'Started', resumed: 'Resumed', reconnected: 'Reconnected to' };
+import { spawnText, VERB } from '../spawn-result.js';
 
 /** Hands the terminal to `ssh` for an interactive session; resolves with its exit code. */
 export async function enterInteractive(ctx: CommandContext, name: string, agent: boolean): Promise<number> {
@@ -33,7 +32,7 @@ export default defineCommand({
     } finally {
       progress.done();
     }
-    const human = `${VERB[r.kind]} ${r.name} (${r.ip}) for branch ${r.branch}\n  worktree: ${r.worktree}\n${r.provisioned.length ? `  provisioned: ${r.provisioned.join(', ')}\n` : ''}`;
+    const human = spawnText(r);
     if (ctx.json || args.flags['no-interactive'] || !ctx.interactive) {
       ctx.out.success(`${VERB[r.kind]} ${r.name}`, r, human);
       return 0;
