@@ -4,16 +4,15 @@
 // is byte-for-byte the same (test/tui/ink-output.test.ts runs both on random frames).
 //
 // Why: Ink builds a new Output per frame and, for a 160x50 board, allocates one object per cell,
-// tokenizes every written line twice and serializes all 50 rows again, although a keystroke
-// changes two or three of them. Here:
-//  - text widths (also `widest-line`, which Ink's renderer calls for every text node) are cached;
-//  - tokenized lines, widths, line splits and column slices are cached across frames (two
-//    generations of bounded maps, so a steady frame costs lookups, not parsing);
-//  - empty cells share one object, and cached lines share their cell objects between frames;
-//  - a row whose cells are the very same objects as the row at that index in the previous frame
-//    reuses that frame's serialized string, so only changed rows are serialized.
-// Cell objects are never mutated once created (partial wide characters get a new blank cell), so
-// sharing them is safe and identity equality implies equal output.
+// tokenizes every written line twice and serializes all 50 rows again, although a keystroke or a
+// spinner tick changes two or three of them. Here:
+//  - a row is a pure function of the frame width and the lines written to it; when those equal
+//    what the previous frame wrote to that row, its string is reused and no cell is built;
+//  - changed rows are drawn from tokenized lines cached across frames, as are widths (also for
+//    Ink's `widest-line`, `string-width` and sanitizeAnsi calls), line splits and column slices:
+//    two generations of maps budgeted in bytes, so memory stays bounded however long it runs;
+//  - empty cells share one object; cell objects are never mutated once created (a wide
+//    character cut in half gets a new blank cell), so cached lines can share them.
 import { styledCharsFromTokens, styledCharsToString, tokenize, type StyledChar } from '@alcalzone/ansi-tokenize';
 import stringWidth from 'string-width';
 
@@ -37,6 +36,8 @@ class GenerationalCache<V> {
   private young = new Map<string, V>();
   private old = new Map<string, V>();
   private weight = 0;
+  misses = 0;
+  rotations = 0;
   constructor(
     private readonly budget: number,
     private readonly weigh: (key: string, value: V) => number = () => 1,
@@ -45,9 +46,13 @@ class GenerationalCache<V> {
     let v = this.young.get(key);
     if (v !== undefined) return v;
     v = this.old.get(key);
-    if (v === undefined) v = make(key);
+    if (v === undefined) {
+      v = make(key);
+      this.misses++;
+    }
     const w = this.weigh(key, v);
     if (this.weight + w > this.budget) {
+      this.rotations++;
       this.old = this.young;
       this.young = new Map();
       this.weight = 0;
@@ -55,6 +60,10 @@ class GenerationalCache<V> {
     this.young.set(key, v);
     this.weight += w;
     return v;
+  }
+  /** The cached value, if any, without making one or refreshing it. */
+  peek(key: string): V | undefined {
+    return this.young.get(key) ?? this.old.get(key);
   }
   /** Entries held, and their total weight when `weigh` is given (for tests). */
   held(weigh: (key: string, value: V) => number = this.weigh): { entries: number; weight: number } {
@@ -72,18 +81,23 @@ interface Cells {
 }
 
 const IGNORABLE = /^\p{Default_Ignorable_Code_Point}+$/u;
-// Budgets, in approximate bytes per generation. A frame's working set (a 200x60 board: ~60 rows
-// of up to ~600 characters with their styles) must fit well inside one generation, or entries
-// would be dropped and recomputed every frame; two generations of all caches stay under ~10 MB.
+// Budgets, in approximate bytes per generation. Each must hold a frame's working set (a 200x60
+// board: ~60 texts of up to ~600 characters with their styles, a spinner's ten frames of the rows
+// that spin) or entries would be dropped and recomputed every frame. Cells are needed only for
+// rows that changed (unchanged and recurring rows come from `rowCache`), so their cache is small.
+// All caches together stay under ~4 MB.
 const KB = 1024;
 const CELL_BYTES = 80;
+export const CELL_CACHE_BYTES = 384 * KB;
 const stringBytes = (key: string) => 2 * key.length + 64;
-const widths = new GenerationalCache<number>(512 * KB, stringBytes);
-const cellsCache = new GenerationalCache<Cells>(2048 * KB, (_k, v) => CELL_BYTES * v.chars.length + 64);
-const linesCache = new GenerationalCache<{ lines: string[]; widest: number }>(512 * KB, (k) => 2 * stringBytes(k));
-const sliceCache = new GenerationalCache<string>(512 * KB, (k, v) => stringBytes(k) + stringBytes(v));
-const widestCache = new GenerationalCache<number>(512 * KB, stringBytes);
-const sanitizeCache = new GenerationalCache<string>(512 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+const widths = new GenerationalCache<number>(128 * KB, stringBytes);
+const cellsCache = new GenerationalCache<Cells>(CELL_CACHE_BYTES, (_k, v) => CELL_BYTES * v.chars.length + 64);
+const linesCache = new GenerationalCache<{ lines: string[]; widest: number }>(256 * KB, (k) => 2 * stringBytes(k));
+const sliceCache = new GenerationalCache<string>(128 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+const widestCache = new GenerationalCache<number>(128 * KB, stringBytes);
+const rowCache = new GenerationalCache<string>(384 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+const uniformCache = new GenerationalCache<boolean>(128 * KB, stringBytes);
+const sanitizeCache = new GenerationalCache<string>(256 * KB, (k, v) => stringBytes(k) + stringBytes(v));
 
 /**
  * `fn` (a pure string function) with its results cached across frames. The build wraps Ink's
@@ -91,6 +105,12 @@ const sanitizeCache = new GenerationalCache<string>(512 * KB, (k, v) => stringBy
  */
 export function cachedStringFunction(fn: (s: string) => string): (s: string) => string {
   return (s) => sanitizeCache.get(s, fn);
+}
+
+/** Misses and generation changes of each cache (for tests and profiling). */
+export function cacheStats(): Record<string, { misses: number; rotations: number; entries: number }> {
+  const all = { widths, cellsCache, linesCache, sliceCache, widestCache, rowCache, sanitizeCache, uniformCache };
+  return Object.fromEntries(Object.entries(all).map(([k, c]) => [k, { misses: c.misses, rotations: c.rotations, entries: c.held(() => 0).entries }]));
 }
 
 /** Cell objects held by the caches (test hook: they must stay bounded). */
@@ -124,6 +144,15 @@ function cellsOf(line: string): Cells {
   });
 }
 
+/** Whether every cell of `line` is one column wide (answered without keeping its cells). */
+function oneColumnCells(line: string): boolean {
+  return uniformCache.get(line, () => {
+    const cached = cellsCache.peek(line);
+    const chars = cached ? cached.chars : styledCharsFromTokens(tokenize(line)).filter((c) => !IGNORABLE.test(c.value));
+    return chars.every((c) => widthOf(c.value) === 1);
+  });
+}
+
 /** The text's rows as serialized strings (styles re-opened on each row) and its widest row. */
 function linesOf(text: string) {
   return linesCache.get(text, () => {
@@ -151,10 +180,70 @@ function intersect(outer: Clip | undefined, inner: Clip): Clip {
   return { x1: bound(outer.x1, inner.x1, Math.max), x2: bound(outer.x2, inner.x2, Math.min), y1: bound(outer.y1, inner.y1, Math.max), y2: bound(outer.y2, inner.y2, Math.min) };
 }
 
-/** Previous frame's rows by index: the cells written and the string they serialized to. */
-const previousRows: { cells: StyledChar[]; text: string }[] = [];
+/** One line of a write that lands on a row: its column and its final (transformed) text. */
+interface RowWrite {
+  x: number;
+  line: string;
+}
 
-function serializeRow(y: number, row: (StyledChar | undefined)[]): string {
+/** Previous frame's rows by index: what was written to each and the string it serialized to. */
+const previousRows: { width: number; writes: RowWrite[]; text: string }[] = [];
+
+function sameWrites(a: readonly RowWrite[], b: readonly RowWrite[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const p = a[i] as RowWrite;
+    const q = b[i] as RowWrite;
+    if (p.x !== q.x || p.line !== q.line) return false;
+  }
+  return true;
+}
+
+/** Draws one written line into a row of cells, keeping wide characters whole or blanked. */
+function paintLine(row: (StyledChar | undefined)[], x: number, line: string): void {
+  const { chars, advance } = cellsOf(line);
+  if (chars.length === 0) return;
+  let col = x;
+  // Writing over the right half of a wide character: blank its left half.
+  if (row[col]?.value === '' && col > 0 && widthOf(row[col - 1]?.value ?? '') > 1) row[col - 1] = blanked(row[col - 1] as StyledChar);
+  if (advance === null) {
+    for (let i = 0; i < chars.length; i++) row[col + i] = chars[i];
+    col += chars.length;
+  } else {
+    for (let i = 0; i < chars.length; i++) {
+      const c = chars[i] as StyledChar;
+      const w = advance[i] as number;
+      row[col] = c;
+      // The columns a wide character covers hold empty cells (a space when the character
+      // starts left of the frame, so what is visible keeps its width).
+      for (let k = 1; k < w; k++) row[col + k] = { type: 'char', value: col < 0 ? ' ' : '', fullWidth: false, styles: c.styles };
+      col += w;
+    }
+  }
+  // Writing over the left half of a wide character: blank its right half.
+  const next = row[col];
+  if (next?.value === '') row[col] = blanked(next);
+}
+
+/**
+ * A row's string. A row is a pure function of the frame width and the lines written to it, in
+ * order: when those are what the previous frame wrote to this row, its string is reused without
+ * building cells at all.
+ */
+function renderRow(y: number, width: number, writes: RowWrite[]): string {
+  const prev = previousRows[y];
+  if (prev && prev.width === width && sameWrites(prev.writes, writes)) return prev.text;
+  // Rows that come back (a spinner's frames, a selection moving back) are cached by content.
+  let key = String(width);
+  for (const w of writes) key += `\u0000${w.x}\u0000${w.line}`;
+  const text = rowCache.get(key, () => drawRow(width, writes));
+  previousRows[y] = { width, writes, text };
+  return text;
+}
+
+function drawRow(width: number, writes: readonly RowWrite[]): string {
+  const row: (StyledChar | undefined)[] = new Array<StyledChar>(width).fill(BLANK);
+  for (const w of writes) paintLine(row, w.x, w.line);
   // Writes past the end can leave holes; they are skipped, as Ink does.
   let cells = row as StyledChar[];
   for (let i = 0; i < row.length; i++) {
@@ -163,20 +252,7 @@ function serializeRow(y: number, row: (StyledChar | undefined)[]): string {
       break;
     }
   }
-  const prev = previousRows[y];
-  if (prev && prev.cells.length === cells.length) {
-    let same = true;
-    for (let i = 0; i < cells.length; i++) {
-      if (prev.cells[i] !== cells[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) return prev.text;
-  }
-  const text = styledCharsToString(cells).trimEnd();
-  previousRows[y] = { cells, text };
-  return text;
+  return styledCharsToString(cells).trimEnd();
 }
 
 export default class Output {
@@ -205,6 +281,10 @@ export default class Output {
   /** Columns [from, to) of a serialized line; a wide character cut by either edge becomes a blank cell. */
   sliceLineToColumns(line: string, from: number, to: number): string {
     if (from >= to) return '';
+    // The whole line (the usual case: a row inside its clip). Lines here are already serialized
+    // by the same function a slice ends with, so slicing all of it gives the line back, unless a
+    // zero-width cell sits on an edge (slicing drops those): only lines of one-column cells.
+    if (from <= 0 && to >= widthOf(line) && oneColumnCells(line)) return line;
     return sliceCache.get(`${from},${to},${line}`, () => {
       const kept: StyledChar[] = [];
       let column = 0;
@@ -221,21 +301,22 @@ export default class Output {
   }
 
   get(): { output: string; height: number } {
-    const grid: (StyledChar | undefined)[][] = [];
-    for (let y = 0; y < this.height; y++) grid.push(new Array<StyledChar>(this.width).fill(BLANK));
+    const writes: RowWrite[][] = [];
+    for (let y = 0; y < this.height; y++) writes.push([]);
     const clips: Clip[] = [];
     for (const op of this.operations) {
       if (op.kind === 'clip') clips.push(intersect(clips[clips.length - 1], op.clip));
       else if (op.kind === 'unclip') clips.pop();
-      else this.apply(grid, op, clips[clips.length - 1]);
+      else this.collect(writes, op, clips[clips.length - 1]);
     }
-    if (previousRows.length > grid.length) previousRows.length = grid.length;
+    if (previousRows.length > writes.length) previousRows.length = writes.length;
     const out: string[] = [];
-    for (let y = 0; y < grid.length; y++) out.push(serializeRow(y, grid[y] as StyledChar[]));
-    return { output: out.join('\n'), height: grid.length };
+    for (let y = 0; y < writes.length; y++) out.push(renderRow(y, this.width, writes[y] as RowWrite[]));
+    return { output: out.join('\n'), height: writes.length };
   }
 
-  private apply(grid: (StyledChar | undefined)[][], op: Extract<Operation, { kind: 'write' }>, clip: Clip | undefined): void {
+  /** Clips a write and files each of its visible lines under the row it lands on. */
+  private collect(rows: RowWrite[][], op: Extract<Operation, { kind: 'write' }>, clip: Clip | undefined): void {
     let { x, y } = op;
     const parsed = linesOf(op.text);
     let lines = parsed.lines;
@@ -262,32 +343,11 @@ export default class Output {
       }
     }
     for (let index = 0; index < lines.length; index++) {
-      const row = grid[y + index];
+      const row = rows[y + index];
       if (!row) continue; // above or below the frame
       let line = lines[index] as string;
       for (const transform of op.transformers) line = transform(line, index + y - op.y);
-      const { chars, advance } = cellsOf(line);
-      if (chars.length === 0) continue;
-      let col = x;
-      // Writing over the right half of a wide character: blank its left half.
-      if (row[col]?.value === '' && col > 0 && widthOf(row[col - 1]?.value ?? '') > 1) row[col - 1] = blanked(row[col - 1] as StyledChar);
-      if (advance === null) {
-        for (let i = 0; i < chars.length; i++) row[col + i] = chars[i];
-        col += chars.length;
-      } else {
-        for (let i = 0; i < chars.length; i++) {
-          const c = chars[i] as StyledChar;
-          const w = advance[i] as number;
-          row[col] = c;
-          // The columns a wide character covers hold empty cells (a space when the character
-          // starts left of the frame, so what is visible keeps its width).
-          for (let k = 1; k < w; k++) row[col + k] = { type: 'char', value: col < 0 ? ' ' : '', fullWidth: false, styles: c.styles };
-          col += w;
-        }
-      }
-      // Writing over the left half of a wide character: blank its right half.
-      const next = row[col];
-      if (next?.value === '') row[col] = blanked(next);
+      row.push({ x, line });
     }
   }
 }

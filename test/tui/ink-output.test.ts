@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import FastOutput, { cachedCells, widestLine, type OutputTransformer } from '../../src/tui/ink-output.js';
+import FastOutput, { CELL_CACHE_BYTES, cachedCells, widestLine, type OutputTransformer } from '../../src/tui/ink-output.js';
 
 interface Clip {
   x1: number | undefined;
@@ -77,7 +77,7 @@ function run(Ctor: OutputCtor, w: number, h: number, ops: readonly Op[]) {
 describe('ink-output (fast Output) matches Ink', () => {
   it('gives the same frames as Ink for random frame sequences', () => {
     let frames = 0;
-    for (let seed = 1; seed <= 40; seed++) {
+    for (let seed = 1; seed <= 200; seed++) {
       const r = rng(seed);
       let w = 4 + Math.floor(r() * 30);
       let h = 2 + Math.floor(r() * 10);
@@ -96,14 +96,29 @@ describe('ink-output (fast Output) matches Ink', () => {
         }
       }
     }
-    expect(frames).toBe(600);
+    expect(frames).toBe(3000);
   });
 
-  it('reuses a row only when its cells are the same: a changed style is redrawn', () => {
+  it('reuses a row only when the same lines are written to it: a changed style is redrawn', () => {
     const frame = (style: string) => run(FastOutput as unknown as OutputCtor, 10, 2, [{ kind: 'write', x: 0, y: 0, text: `${style}ab\x1b[0m`, t: [] }, { kind: 'write', x: 0, y: 1, text: 'same', t: [] }]);
     expect(frame('\x1b[31m').output).toBe('\x1b[31mab\x1b[39m\nsame');
     expect(frame('\x1b[32m').output).toBe('\x1b[32mab\x1b[39m\nsame');
     expect(frame('\x1b[32m').output).toBe('\x1b[32mab\x1b[39m\nsame');
+    // The same line at another column is another row.
+    const at = (x: number) => run(FastOutput as unknown as OutputCtor, 10, 1, [{ kind: 'write', x, y: 0, text: 'ab', t: [] }]).output;
+    expect(at(0)).toBe('ab');
+    expect(at(3)).toBe('   ab');
+    // And the same writes in a wider frame can differ (text past the old width).
+    const wide = (w: number) => run(FastOutput as unknown as OutputCtor, w, 1, [{ kind: 'write', x: 0, y: 0, text: 'abcdef', t: [] }]).output;
+    expect(wide(8)).toBe(run(InkOutput, 8, 1, [{ kind: 'write', x: 0, y: 0, text: 'abcdef', t: [] }]).output);
+    expect(wide(3)).toBe(run(InkOutput, 3, 1, [{ kind: 'write', x: 0, y: 0, text: 'abcdef', t: [] }]).output);
+  });
+
+  it('keeps zero-width characters at the edges of a clipped line exactly as Ink does', () => {
+    for (const text of ['\tabc', 'abc\t', '\u200b\tx\t', '\x1b[31m\tx\x1b[39m']) {
+      const ops: Op[] = [{ kind: 'clip', clip: { x1: 0, x2: 8, y1: undefined, y2: undefined } }, { kind: 'write', x: 1, y: 0, text, t: [] }, { kind: 'unclip' }];
+      expect(run(FastOutput as unknown as OutputCtor, 10, 1, ops)).toEqual(run(InkOutput, 10, 1, ops));
+    }
   });
 
   it('keeps its caches bounded when every frame shows new text (spinners, clocks, logs)', () => {
@@ -111,8 +126,8 @@ describe('ink-output (fast Output) matches Ink', () => {
       const ops: Op[] = Array.from({ length: 10 }, (_, y) => ({ kind: 'write' as const, x: 0, y, text: `\x1b[32m${`frame ${f} row ${y} `.padEnd(160, '.')}\x1b[39m`, t: [] }));
       run(FastOutput as unknown as OutputCtor, 160, 10, ops);
     }
-    // Two generations of 2 MB at ~80 bytes a cell (plus the current frame's rows).
-    expect(cachedCells()).toBeLessThanOrEqual((2 * 2048 * 1024) / 80 + 2 * 1600);
+    // Two generations at ~80 bytes a cell (plus the current frame's rows).
+    expect(cachedCells()).toBeLessThanOrEqual((2 * CELL_CACHE_BYTES) / 80 + 2 * 1600);
     expect(cachedCells()).toBeGreaterThan(1600);
   });
 
