@@ -38,6 +38,26 @@ export const inkOutputPlugin = {
   },
 };
 
+/**
+ * Yoga's Emscripten loader (used by Ink) decodes its embedded base64 wasm itself when `fetch` is
+ * not a function, and otherwise fetch()es the data: URL, which makes Node load its bundled undici
+ * (~0.8 MB of source, ~40 ms and a few MB of heap) just for that. Make the loader take its own
+ * decoding path. The build fails if the loader's code changes shape (a yoga-layout upgrade).
+ */
+export const yogaNoFetchPlugin = {
+  name: 'yoga-no-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/]yoga-wasm-base64-esm\.js$/ }, async (a) => {
+      const { readFile } = await import('node:fs/promises');
+      const src = await readFile(a.path, 'utf8');
+      const probe = '"function"!=typeof fetch';
+      const n = src.split(probe).length - 1;
+      if (n !== 2) throw new Error(`yoga-no-fetch: expected 2 fetch checks in ${a.path}, found ${n}; review scripts/build-options.mjs`);
+      return { contents: src.replaceAll(probe, '!0'), loader: 'js' };
+    });
+  },
+};
+
 // esbuild options shared by scripts/build.mjs (the bundles users run) and the benchmarks that must
 // measure the same code (bench/dashboard.mjs), so both get the production React build, the same
 // code splitting and the same externals.
@@ -63,7 +83,7 @@ export const esbuildOptions = {
   define: { 'process.env.NODE_ENV': '"production"' },
   jsx: 'automatic',
   chunkNames: 'chunks/[name]-[hash]',
-  plugins: [inkOutputPlugin],
+  plugins: [inkOutputPlugin, yogaNoFetchPlugin],
 };
 
 /**
