@@ -34,7 +34,9 @@ const work = mkdtempSync(join(tmpdir(), 'tk-bench-'));
 // V8 compile cache (bin/tk sets NODE_COMPILE_CACHE; a warm-up launch fills it first).
 const launcher = readFileSync(join(root, 'bin/tk'), 'utf8');
 if (!launcher.includes('export MALLOC_ARENA_MAX=2')) throw new Error('bin/tk no longer sets MALLOC_ARENA_MAX=2: update bench/dashboard.mjs to launch like it');
+if (!launcher.includes('exec "$node" --max-semi-space-size=2 ')) throw new Error('bin/tk no longer runs the dashboard with --max-semi-space-size=2: update bench/dashboard.mjs to launch like it');
 const LAUNCH_ENV = { MALLOC_ARENA_MAX: '2', NODE_COMPILE_CACHE: join(work, 'compile-cache') };
+const LAUNCH_ARGS = ['--max-semi-space-size=2'];
 const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 async function bundle(entry, out) {
@@ -105,7 +107,7 @@ const pct = (xs, p) => {
 };
 
 async function warmUp(file, env, readyMarker) {
-  const p = pty.spawn(process.execPath, [file], { name: 'xterm-256color', cols: 160, rows: 50, cwd: root, env: { ...process.env, CI: 'false', TERM: 'xterm-256color', ...LAUNCH_ENV, ...env } });
+  const p = pty.spawn(process.execPath, [...LAUNCH_ARGS, file], { name: 'xterm-256color', cols: 160, rows: 50, cwd: root, env: { ...process.env, CI: 'false', TERM: 'xterm-256color', ...LAUNCH_ENV, ...env } });
   let out = '';
   p.onData((d) => (out += d));
   const t0 = performance.now();
@@ -124,7 +126,7 @@ async function measure(label, file, env, readyMarker, keyFor) {
   const t0 = performance.now();
   const memLog = join(work, `${label}-mem.json`);
   const nodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const p = pty.spawn(process.execPath, [...nodeArgs, file], {
+  const p = pty.spawn(process.execPath, [...LAUNCH_ARGS, ...nodeArgs, file], {
     name: 'xterm-256color',
     cols: 160,
     rows: 50,
@@ -259,7 +261,7 @@ const dash = await measure(
 // keep memory flat while every frame shows new text.
 async function measureBusy() {
   const renderLog = join(work, 'busy-renders.log');
-  const p = pty.spawn(process.execPath, [runner], {
+  const p = pty.spawn(process.execPath, [...LAUNCH_ARGS, runner], {
     name: 'xterm-256color', cols: 160, rows: 50, cwd: root,
     env: { ...process.env, CI: 'false', TERM: 'xterm-256color', TK_RENDER_LOG: renderLog, ...LAUNCH_ENV, TK_FAKE_HOME: join(work, 'busy-home'), TK_FAKE_COUNT: String(VMS), TK_FAKE_PROVISIONING: String(BUSY_VMS) },
   });
