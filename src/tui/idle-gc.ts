@@ -1,11 +1,12 @@
 // Gives memory back once the board goes quiet.
 //
-// Every Ink frame of a full 160x50 screen allocates a few MB of short-lived objects (one object
-// per screen cell, tokenized lines). Under a burst of keys V8 grows its young generation to ~34 MB
-// and promotes some frame garbage, and it never shrinks either on its own: Node gives V8 no idle
-// notifications. So after a burst of renders, once nothing has rendered for `quietMs`, we run one
-// memory-reducing full GC (V8's "last resort" flavour: compacts, shrinks the young generation and
-// returns the pages to the OS), but only when the heap holds enough slack to be worth ~20 ms of CPU.
+// A burst of renders (keys, an action's progress) leaves garbage that V8 would keep committed:
+// Node gives V8 no idle notifications, so nothing shrinks the heap on its own. After a burst, once
+// nothing has rendered for `quietMs`, we run one memory-reducing full GC (V8's "last resort"
+// flavour: compacts, shrinks the young generation and returns the pages to the OS), but only when
+// the heap holds enough slack to be worth ~20 ms of CPU. (Frames allocate far less since Ink's
+// frame buffer is cached, src/tui/ink-output.ts, and bin/tk caps the young generation, so this
+// fires rarely now; it still bounds what a long burst leaves behind.)
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
