@@ -97,7 +97,7 @@ describe('tk mcp on stdio', () => {
     const msgs = p.messages();
     const byId = (id: number) => msgs.find((m) => m.id === id && m.method === undefined) as { result: Record<string, unknown> };
     expect(byId(0).result).toMatchObject({ protocolVersion: '2025-11-25', serverInfo: { name: 'tk', version: '1.2.3-fixture' } });
-    expect((byId(1).result.tools as unknown[]).length).toBe(10);
+    expect((byId(1).result.tools as { name: string }[]).map((t) => t.name).sort()).toEqual(['destroy', 'exec', 'halt', 'list', 'logs', 'pr', 'provision', 'resume', 'spawn', 'status', 'suspend']);
     expect(byId(2).result.structuredContent).toMatchObject({ vms: [{ name: 'tachikoma-demo-feat-a' }] });
     expect(byId(3).result.structuredContent).toEqual({ exit_code: 0, stdout: 'hello\n', stderr: 'warn\n', timed_out: false, truncated: false });
     expect(byId(4).result.structuredContent).toMatchObject({ kind: 'created', name: `tachikoma-${root.split('/').pop()!.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-feat-b` });
