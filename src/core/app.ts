@@ -1,7 +1,7 @@
 // TkService over the ports: what the CLI, the dashboard and the MCP server call.
-import { TkError, toTkError } from './errors.js';
+import { isMissingVmError, TkError, toTkError } from './errors.js';
 import { combineStat, commitMessage, nothingToCommit, trustedRemote, type TrustedRemote } from './pr.js';
-import type { DestroyPlan, DestroyReport, PrPlan, PrResult, ProgressEvent, SpawnResult, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
+import type { DestroyPlan, DestroyReport, PrPlan, PrResult, ProgressEvent, SpawnResult, TartVmInfo, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
 import { resolveVmName } from './naming.js';
 import { findVm, removeVm, upsertVm } from './state.js';
 import { mergeViews } from './views.js';
@@ -479,13 +479,20 @@ export class App implements TkService {
     return this.d.git.branches(info.mainRoot);
   }
 
-  /** One `tart get` (it bumps the VM's access time: the dashboard caches the answer) plus the record. */
+  /**
+   * One `tart get` (it bumps the VM's access time: the dashboard caches the answer) plus the
+   * record. No `tart list` first: a VM Tart does not have is Tart's "does not exist" answer.
+   */
   async details(name: string): Promise<VmDetails> {
     const rec = findVm(await this.d.store.read(), name);
-    const row = await this.orch.tartRow(name);
-    if (!rec && !row) throw notFound(name);
-    const info = row ? await this.d.tart.get(name) : null;
-    const running = row?.state === 'running';
+    let info: TartVmInfo | null = null;
+    try {
+      info = await this.d.tart.get(name);
+    } catch (e) {
+      if (!isMissingVmError(e)) throw e;
+    }
+    if (!rec && !info) throw notFound(name);
+    const running = info?.state === 'running';
     return {
       name,
       base_image: rec?.base_image ?? null,

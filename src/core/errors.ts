@@ -44,6 +44,11 @@ export class TartError extends TkError {
   }
 }
 
+/** Whether `e` is Tart saying the VM does not exist (`the specified VM "x" does not exist`). */
+export function isMissingVmError(e: unknown): boolean {
+  return e instanceof TartError && /the specified VM .* does not exist/.test(e.stderr);
+}
+
 export function toTkError(e: unknown): TkError {
   if (e instanceof TkError) return e;
   if (e instanceof Error) return new TkError('io', e.message, { cause: e });

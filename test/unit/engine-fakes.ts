@@ -1,6 +1,6 @@
 // Behaving fakes for the engine: a Tart with Tart's transitions (and stale leases), an SSH that
 // runs the probe/main scripts' framing like a guest would, an in-memory state store and host files.
-import { TkError } from '../../src/core/errors.js';
+import { TartError, TkError } from '../../src/core/errors.js';
 import type { TartVm, TartVmInfo } from '../../src/core/model.js';
 import { DEFAULTS, type Config } from '../../src/core/config.js';
 import { emptyState, type TkState } from '../../src/core/state.js';
@@ -94,7 +94,8 @@ export class FakeTart implements TartPort {
   async get(name: string): Promise<TartVmInfo> {
     this.calls.push(['get', name]);
     const v = this.vms.get(name);
-    if (!v) throw new TkError('tart', `VM "${name}" does not exist`);
+    // As the tart adapter reports Tart's answer (exit 2).
+    if (!v) throw new TartError(`tart get ${name} failed: the specified VM "${name}" does not exist`, { argv: ['get', name, '--format', 'json'], exitCode: 2, stderr: `the specified VM "${name}" does not exist\n` });
     return { os: v.os, cpu: 4, memoryMb: 4096, diskGb: 20, sizeGb: 3, display: '1024x768', state: v.state };
   }
   async clone(source: string, name: string) {
