@@ -14,6 +14,7 @@ export interface Closable {
 
 /** The I/O the live layer needs; run-dashboard passes the real adapters, tests may pass others. */
 export interface LiveDeps {
+  /** Calls `onChange` once when its initial scan is ready (the first look), then per burst of events. */
   watchWorktree(root: string, onChange: () => void, opts: { debounceMs: number }): Closable;
   /** `file` is '' when a watched directory appears. */
   watchDirs(onFile: (dir: string, file: string) => void): Closable & { set(dirs: readonly string[]): void };
@@ -30,6 +31,11 @@ export interface Live {
   refreshChanges(name: string): void;
   stop(): Promise<void>;
 }
+
+/** changes() calls running at once (each runs a few git processes). */
+const CHANGES_CONCURRENCY = 4;
+/** How long the selection must rest before its details and changes are fetched. */
+export const SELECTION_SETTLE_MS = 150;
 
 const dirOf = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
 
@@ -113,10 +119,18 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     store.dispatchBackground({ type: 'hostDisk', freeGb: free === null ? null : Math.round(free) });
   }
 
+  // At most CHANGES_CONCURRENCY changes() (each a few git processes) at a time, whatever asks:
+  // 100 watchers finishing their first scan together must not fork 100 gits at once. A VM asked
+  // again while its check runs is checked once more afterwards; one waiting is not queued twice.
+  const changesWaiting = new Set<string>();
   function refreshChanges(name: string): void {
     if (stopped) return;
     if (changesInflight.has(name)) {
       changesAgain.add(name);
+      return;
+    }
+    if (changesInflight.size >= CHANGES_CONCURRENCY) {
+      changesWaiting.add(name);
       return;
     }
     changesInflight.add(name);
@@ -128,7 +142,12 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
       )
       .finally(() => {
         changesInflight.delete(name);
-        if (changesAgain.delete(name)) refreshChanges(name);
+        if (changesAgain.delete(name)) changesWaiting.add(name);
+        const next = changesWaiting.values().next();
+        if (!next.done) {
+          changesWaiting.delete(next.value);
+          refreshChanges(next.value);
+        }
       });
   }
 
@@ -141,29 +160,17 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
         worktreeWatchers.delete(name);
       }
     }
-    const fresh: string[] = [];
     for (const [name, path] of want) {
       if (worktreeWatchers.has(name)) continue;
       try {
+        // The watcher refreshes once its initial scan is ready (a file saved during the scan is
+        // no event): that is the first look at a new worktree, so it is not looked at twice.
         worktreeWatchers.set(name, { path, w: deps.watchWorktree(path, () => refreshChanges(name), { debounceMs: config.changesDebounceMs }) });
-        fresh.push(name);
       } catch {
-        // Worktree gone: the row shows "-" for changes.
+        // Worktree gone: changes() says so and the row shows "-".
+        refreshChanges(name);
       }
     }
-    // First look at newly seen worktrees, a few at a time so 100 VMs do not fork 100 gits at once.
-    void (async () => {
-      for (let i = 0; i < fresh.length && !stopped; i += 4) {
-        await Promise.all(
-          fresh.slice(i, i + 4).map((n) =>
-            service.changes(n).then(
-              (c) => store.dispatchBackground({ type: 'changes', name: n, changes: c }),
-              () => store.dispatchBackground({ type: 'changes', name: n, changes: null }),
-            ),
-          ),
-        );
-      }
-    })();
   }
 
   const statusWatcher = deps.watchDirs((dir, file) => {
@@ -197,16 +204,31 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
     );
   }
 
-  // Selected VM: details once (cached), the log tail while the log pane is open.
+  // Selected VM: details once (cached) and a fresh look at its changes once the selection rests
+  // for SELECTION_SETTLE_MS (holding j over 100 rows starts no process per row passed), the log
+  // tail while the log pane is open.
   let lastSel: string | null = null;
   let lastPane = false;
+  let settle: NodeJS.Timeout | null = null;
   const unsub = store.subscribe(() => {
     const s = store.getState();
     if (s.selected === lastSel && s.logPane === lastPane) return;
+    const moved = s.selected !== lastSel;
     lastSel = s.selected;
     lastPane = s.logPane;
-    if (s.selected && !detailsAsked.has(s.selected)) fetchDetails(s.selected);
-    if (s.selected) refreshChanges(s.selected);
+    if (moved) {
+      if (settle) clearTimeout(settle);
+      settle = null;
+      const sel = s.selected;
+      if (sel) {
+        settle = setTimeout(() => {
+          settle = null;
+          if (stopped || store.getState().selected !== sel) return;
+          if (!detailsAsked.has(sel)) fetchDetails(sel);
+          refreshChanges(sel);
+        }, SELECTION_SETTLE_MS);
+      }
+    }
     const wantTail = s.logPane ? s.selected : null;
     if (tail?.vm !== wantTail) {
       tail?.close();
@@ -236,6 +258,7 @@ export function startLive(service: TkService, store: Store, config: DashboardCon
       stopped = true;
       unsub();
       if (pollTimer) clearTimeout(pollTimer);
+      if (settle) clearTimeout(settle);
       tail?.close();
       await Promise.all([...worktreeWatchers.values()].map((w) => w.w.close()));
       await statusWatcher.close();

@@ -34,9 +34,16 @@ function setup(over: Partial<typeof DEFAULT_DASHBOARD_CONFIG> = {}, svcOpts: { c
   let statusCb: ((dir: string, file: string) => void) | null = null;
   const tails: string[] = [];
   const deps: LiveDeps = {
+    // Like the chokidar adapter: one refresh when the initial scan is ready, then one per event burst.
     watchWorktree: (root, onChange) => {
       triggers.set(root, onChange);
-      return { close: () => void triggers.delete(root) };
+      const ready = setTimeout(onChange, 5);
+      return {
+        close: () => {
+          clearTimeout(ready);
+          triggers.delete(root);
+        },
+      };
     },
     watchDirs: (onFile) => {
       statusCb = onFile;
@@ -66,6 +73,57 @@ describe('live feeds', () => {
     const calls = t.service.listCalls;
     await new Promise((r) => setTimeout(r, 700));
     expect(t.service.listCalls - calls).toBeLessThanOrEqual(2); // idle: every 500 ms
+  });
+
+  it('looks at each new worktree once at launch, at most 4 at a time', async () => {
+    const t = setup({}, { count: 20 });
+    let running = 0;
+    let most = 0;
+    const perVm = new Map<string, number>();
+    const changes = t.service.changes.bind(t.service);
+    t.service.changes = async (name) => {
+      perVm.set(name, (perVm.get(name) ?? 0) + 1);
+      most = Math.max(most, ++running);
+      await new Promise((r) => setTimeout(r, 20));
+      try {
+        return await changes(name);
+      } finally {
+        running--;
+      }
+    };
+    await until(() => Object.keys(t.store.getState().changes).length === 20);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(most).toBeLessThanOrEqual(4);
+    // Once each (the watcher's post-scan refresh). The selected row also gets a look when the
+    // selection settles and after each poll (commits made in the guest touch only .git).
+    const sel = t.store.getState().selected;
+    for (const [name, n] of perVm) {
+      if (name === sel) expect(n, name).toBeLessThanOrEqual(3);
+      else expect(n, name).toBe(1);
+    }
+    expect(perVm.size).toBe(20);
+  });
+
+  it('fetches details and changes for the selection only once it rests', async () => {
+    const t = setup({}, { count: 10 });
+    await until(() => t.store.getState().loaded);
+    await until(() => Object.keys(t.store.getState().details).length === 1);
+    const asked: string[] = [];
+    const details = t.service.details.bind(t.service);
+    t.service.details = (name) => {
+      asked.push(name);
+      return details(name);
+    };
+    const before = t.service.changesCalls;
+    for (let i = 0; i < 8; i++) {
+      t.store.dispatch({ type: 'move', delta: 1 });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const last = t.store.getState().selected;
+    await until(() => asked.length === 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(asked).toEqual([last]);
+    expect(t.service.changesCalls - before).toBeLessThanOrEqual(2); // the rested selection (and a poll's look)
   });
 
   it('a worktree event refreshes that VM only', async () => {
