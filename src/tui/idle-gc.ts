@@ -4,7 +4,8 @@
 // Node gives V8 no idle notifications, so nothing shrinks the heap on its own. After a burst, once
 // nothing has rendered for `quietMs`, we run one memory-reducing full GC (V8's "last resort"
 // flavour: compacts, shrinks the young generation and returns the pages to the OS), but only when
-// the heap holds enough slack to be worth ~20 ms of CPU. (Frames allocate far less since Ink's
+// the heap holds enough slack, or has grown enough since our last collection, to be worth ~20 ms
+// of CPU. (Frames allocate far less since Ink's
 // frame buffer is cached, src/tui/ink-output.ts, and bin/tk caps the young generation, so this
 // fires rarely now; it still bounds what a long burst leaves behind.)
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
@@ -20,6 +21,8 @@ export interface IdleGcOptions {
   /** Injected for tests; defaults to V8's memory-reducing GC (null when unavailable). */
   collect?: Collect | null;
   slackBytes?: () => number;
+  /** Heap bytes in use, live or garbage not yet swept (injected for tests). */
+  usedBytes?: () => number;
 }
 
 export interface IdleGc {
@@ -57,12 +60,18 @@ export function startIdleGc(opts: IdleGcOptions = {}): IdleGc {
   // Resolved on first use: a new V8 context costs time and memory the first frame does not need.
   let collect: Collect | null | undefined = opts.collect;
   const slack = opts.slackBytes ?? heapSlack;
+  const used = opts.usedBytes ?? (() => getHeapStatistics().used_heap_size);
+  // Heap in use right after our last collection (live data then). Growth beyond it is garbage not
+  // yet swept or new data: e.g. the launch burst (100 worktree scans) leaves old-space garbage that
+  // counts as used, not as slack. The first quiet moment after launch therefore collects once.
+  let usedAfterLast = 0;
   let timer: NodeJS.Timeout | null = null;
   const fire = () => {
     timer = null;
-    if (slack() <= minSlack) return;
+    if (slack() <= minSlack && used() - usedAfterLast <= minSlack) return;
     if (collect === undefined) collect = v8Collect();
     collect?.();
+    usedAfterLast = used();
   };
   return {
     rendered() {
