@@ -65,7 +65,11 @@ export function watchWorktree(root: string, onChange: () => void, opts: { deboun
     ignoreInitial: true,
     persistent: true,
     ignored: (p: string) => isIgnoredPath(root, p),
-    depth: 32,
+    // The guest writes this tree: a symlink it plants (to /, to $HOME) must not make the host
+    // walk and watch what it points to (a link to /usr alone cost 3 s and ~400 MB here).
+    followSymlinks: false,
+    // No depth limit: with none, chokidar uses one native recursive watch per worktree where the
+    // OS has one (FSEvents on macOS) instead of a watch per directory.
   });
   w.on('all', bump);
   // Files saved while the initial scan ran are part of the scan, not events: refresh once ready.

@@ -121,6 +121,31 @@ describe('worktree watcher', () => {
   });
 });
 
+describe('worktree watcher and hostile links', () => {
+  it('does not follow a symlink the guest planted to a directory outside the worktree', async () => {
+    const outside = tmp();
+    mkdirSync(join(outside, 'deep', 'er'), { recursive: true });
+    const d = tmp();
+    writeFileSync(join(d, 'a.txt'), 'a');
+    symlinkSync(outside, join(d, 'evil'));
+    let calls = 0;
+    const w = watchWorktree(d, () => calls++, { debounceMs: 30 });
+    try {
+      await waitFor(() => calls === 1); // the post-scan refresh
+      // Writes behind the link are not watched (the host never walked into it)...
+      writeFileSync(join(outside, 'deep', 'er', 'x.txt'), 'x');
+      writeFileSync(join(outside, 'y.txt'), 'y');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(calls).toBe(1);
+      // ...while the worktree itself still is.
+      writeFileSync(join(d, 'b.txt'), 'b');
+      await waitFor(() => calls === 2);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
 describe('directory set watcher', () => {
   it('reports files in watched directories, including directories created later', async () => {
     const { watchDirs } = await import('../../src/adapters/watcher.js');
