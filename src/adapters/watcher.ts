@@ -100,7 +100,7 @@ export function watchDirs(onFile: (dir: string, file: string) => void): DirSetWa
   let w: FSWatcher | null = null;
   const ensure = (): FSWatcher => {
     if (!w) {
-      w = watch([], { ignoreInitial: true, persistent: true, depth: 0 });
+      w = watch([], { ignoreInitial: true, persistent: true, depth: 0, followSymlinks: false });
       w.on('all', (_ev: string, p: string) => {
         const i = p.lastIndexOf(sep);
         onFile(p.slice(0, i), p.slice(i + 1));
