@@ -31,7 +31,7 @@ export const inkOutputPlugin = {
       fromInk(a.importer) && !a.importer.endsWith('sanitize-ansi.js') ? { path: join(dirname(a.importer), 'sanitize-ansi.js'), namespace: 'tk-sanitize' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'tk-sanitize' }, (a) => ({
-      contents: `import sanitize from ${JSON.stringify(a.path)};\nimport { cachedStringFunction } from ${JSON.stringify(inkOutput)};\nexport default cachedStringFunction(sanitize);`,
+      contents: `import sanitize from ${JSON.stringify(a.path)};\nimport { cachedStringFunction } from ${JSON.stringify(inkOutput)};\nexport default cachedStringFunction('sanitizeAnsi', sanitize);`,
       resolveDir: root,
       loader: 'js',
     }));

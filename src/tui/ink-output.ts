@@ -97,19 +97,22 @@ const sliceCache = new GenerationalCache<string>(128 * KB, (k, v) => stringBytes
 const widestCache = new GenerationalCache<number>(128 * KB, stringBytes);
 const rowCache = new GenerationalCache<string>(384 * KB, (k, v) => stringBytes(k) + stringBytes(v));
 const uniformCache = new GenerationalCache<boolean>(128 * KB, stringBytes);
-const sanitizeCache = new GenerationalCache<string>(256 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+const functionCaches: Record<string, GenerationalCache<string>> = {};
 
 /**
- * `fn` (a pure string function) with its results cached across frames. The build wraps Ink's
- * sanitizeAnsi with it: Ink runs it on every text node's whole text on every frame.
+ * `fn` (a pure string function) with its results cached across frames, in a cache of its own
+ * named `name`. The build wraps Ink's sanitizeAnsi with it: Ink runs it on every text node's
+ * whole text on every frame.
  */
-export function cachedStringFunction(fn: (s: string) => string): (s: string) => string {
-  return (s) => sanitizeCache.get(s, fn);
+export function cachedStringFunction(name: string, fn: (s: string) => string): (s: string) => string {
+  const cache = new GenerationalCache<string>(256 * KB, (k, v) => stringBytes(k) + stringBytes(v));
+  functionCaches[name] = cache;
+  return (s) => cache.get(s, fn);
 }
 
 /** Misses and generation changes of each cache (for tests and profiling). */
 export function cacheStats(): Record<string, { misses: number; rotations: number; entries: number }> {
-  const all = { widths, cellsCache, linesCache, sliceCache, widestCache, rowCache, sanitizeCache, uniformCache };
+  const all = { widths, cellsCache, linesCache, sliceCache, widestCache, rowCache, uniformCache, ...functionCaches };
   return Object.fromEntries(Object.entries(all).map(([k, c]) => [k, { misses: c.misses, rotations: c.rotations, entries: c.held(() => 0).entries }]));
 }
 

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import FastOutput, { CELL_CACHE_BYTES, cachedCells, widestLine, type OutputTransformer } from '../../src/tui/ink-output.js';
+import FastOutput, { CELL_CACHE_BYTES, cacheStats, cachedCells, cachedStringFunction, widestLine, type OutputTransformer } from '../../src/tui/ink-output.js';
 
 interface Clip {
   x1: number | undefined;
@@ -129,6 +129,15 @@ describe('ink-output (fast Output) matches Ink', () => {
     // Two generations at ~80 bytes a cell (plus the current frame's rows).
     expect(cachedCells()).toBeLessThanOrEqual((2 * CELL_CACHE_BYTES) / 80 + 2 * 1600);
     expect(cachedCells()).toBeGreaterThan(1600);
+  });
+
+  it('caches a pure string function per name, without mixing two functions', () => {
+    let calls = 0;
+    const up = cachedStringFunction('test-upper', (x) => (calls++, x.toUpperCase()));
+    const rev = cachedStringFunction('test-reverse', (x) => [...x].reverse().join(''));
+    expect([up('ab'), up('ab'), rev('ab'), up('cd')]).toEqual(['AB', 'AB', 'ba', 'CD']);
+    expect(calls).toBe(2);
+    expect(cacheStats()['test-upper']).toMatchObject({ misses: 2, entries: 2 });
   });
 
   it("widestLine agrees with Ink's widest-line", () => {
