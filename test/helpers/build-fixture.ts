@@ -1,5 +1,6 @@
 // Bundles a TypeScript entry (a pty fixture) to a temporary .mjs with esbuild, once per process.
 import { build } from 'esbuild';
+import { devtoolsShim, inkOutputPlugin, yogaNoFetchPlugin } from '../../scripts/build-options.mjs';
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -22,16 +23,9 @@ export function buildFixture(entry: string): Promise<string> {
       jsx: 'automatic',
       logLevel: 'error',
       external: ['node-pty', 'cpu-features', '*.node'],
-      // Ink imports react-devtools-core only when DEV=true and it is installed: replace it with an empty module.
-      plugins: [
-        {
-          name: 'devtools-shim',
-          setup(b) {
-            b.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: 'react-devtools-core', namespace: 'devtools-shim' }));
-            b.onLoad({ filter: /.*/, namespace: 'devtools-shim' }, () => ({ contents: 'export default { initialize() {}, connectToDevTools() {} };' }));
-          },
-        },
-      ],
+      // The Ink substitutions of the production build (so pty tests run the frame buffer users
+      // run), and Ink's react-devtools-core import (only when DEV=true) replaced by an empty module.
+      plugins: [inkOutputPlugin, yogaNoFetchPlugin, devtoolsShim],
       define: { 'process.env.NODE_ENV': '"production"' },
       banner: { js: "import { createRequire as __tkCreateRequire } from 'node:module'; const require = __tkCreateRequire(import.meta.url);" },
     }).then(() => outfile);
