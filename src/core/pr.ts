@@ -58,10 +58,10 @@ export function trustedRemote(url: string, opts: TrustOptions = {}): TrustedRemo
   if (opts.allowLocal && /^file:\/\/\/[^\n]*$/.test(url) && !/[\0-\x1f]/.test(url)) return { url, protocol: 'file', ghRepo: null, ghHost: null };
   const extra = hosts.slice(1);
   const accepted = extra.length > 0 ? `github.com and your github_hosts (${extra.join(', ')})` : 'github.com';
-  throw new TkError('git', `tk pr will not push to ${JSON.stringify(url)}: only ${accepted} remotes are trusted (https://HOST/OWNER/REPO, git@HOST:OWNER/REPO or ssh://git@HOST/OWNER/REPO).`, {
+  throw new TkError('git', `tk pr will not push to ${JSON.stringify(url)}: only ${accepted} remotes are trusted (https://HOST/OWNER/REPO, git@HOST:OWNER/REPO or ssh://git@HOST/OWNER/REPO). For a GitHub Enterprise server, add its host name to github_hosts in your own config (tk config edit).`, {
     hint:
       'VMs can write the repository config, so tk pushes only to a GitHub URL it recorded or can verify. ' +
-      'For a GitHub Enterprise server, add its host name to your own config (tk config edit, then github_hosts = ["github.example.com"]; repository config files cannot set it) and spawn again. ' +
+      'For a GitHub Enterprise server you use, add its host name to your own config (tk config edit, then github_hosts = ["github.example.com"]; repository config files cannot set it) and spawn again; check the host first: the VM can write remote.origin.url. ' +
       'Otherwise push the branch yourself (git push) and open the PR manually, or set remote.origin.url of the main checkout to a github.com URL and spawn again.',
   });
 }

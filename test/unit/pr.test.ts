@@ -60,6 +60,7 @@ describe('trustedRemote with github_hosts (GitHub Enterprise)', () => {
       err = e;
     }
     expect(String((err as Error).message)).toMatch(/only github.com remotes are trusted/);
+    expect(String((err as Error).message)).toMatch(/For a GitHub Enterprise server, add its host name to github_hosts in your own config \(tk config edit\)\./);
     expect((err as { hint?: string }).hint).toMatch(/github_hosts = \["github.example.com"\]/);
     expect((err as { hint?: string }).hint).toMatch(/tk config edit/);
     expect(() => trustedRemote('https://other.example.com/o/r', { githubHosts: hosts })).toThrow(/only github.com and your github_hosts \(github.example.com, ghe.corp.internal\) remotes are trusted/);
