@@ -67,7 +67,9 @@ describe('tk pr (CLI)', () => {
     git(w.root, 'remote', 'add', 'origin', 'git@github.example.com:team/myapp.git');
     writeFileSync(join(w.wt, '.tachikoma.toml'), 'vm_cpus = 2\ngithub_hosts = ["github.example.com"]\nssh_user = "trusted"\n');
     const inWt = { ...w, cwd: w.wt };
-    expect((await tk(['config', 'trust'], inWt)).code).toBe(0);
+    const trust = await tk(['config', 'trust'], inWt);
+    expect(trust.code).toBe(0);
+    expect(trust.stdout).toContain('keys now set from it: ssh_user, vm_cpus.');
     const show = await tk(['config', '--json'], inWt);
     expect(JSON.parse(show.stdout).data.config).toMatchObject({ vm_cpus: 2, ssh_user: 'trusted', github_hosts: [] });
     expect(show.stderr).toContain(`Ignored github_hosts from ${join(w.wt, '.tachikoma.toml')} (line 2): only your own config file may set this key, even after \`tk config trust\``);
