@@ -45,8 +45,8 @@ const BASE_OVERRIDES: ReadonlyArray<readonly [string, string]> = [
 /** Driver keys that run programs, by section. */
 const DRIVER_KEY = /^(filter|diff|merge)\.(.+)\.(clean|smudge|process|command|textconv|driver)$/s;
 
-/** Extra variables for pushes (ssh agent, credential helpers' own config). */
-const PUSH_ENV = ['SSH_AUTH_SOCK', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_CONFIG_DIR', 'XDG_CONFIG_HOME'];
+/** Extra variables for pushes (ssh agent, credential helpers' own config and tokens; GH_ENTERPRISE_* for github_hosts servers). */
+const PUSH_ENV = ['SSH_AUTH_SOCK', 'GH_TOKEN', 'GITHUB_TOKEN', 'GH_ENTERPRISE_TOKEN', 'GITHUB_ENTERPRISE_TOKEN', 'GH_CONFIG_DIR', 'XDG_CONFIG_HOME'];
 
 const ENV_ALLOW = ['PATH', 'HOME', 'USER', 'LOGNAME', 'LANG', 'TZ', 'TMPDIR', 'SYSTEMROOT'];
 
@@ -542,10 +542,14 @@ export class GitCli implements GitPort, PrPort {
     await this.git.run(worktree, ['update-ref', `refs/remotes/origin/${branch}`, sha]);
   }
 
-  async createPr(worktree: string, branch: string, ghRepo: string | null): Promise<string> {
+  async createPr(worktree: string, branch: string, target: { host: string; repo: string } | null): Promise<string> {
     const env = ghEnv(this.git.srcEnv, this.git.envWith(await this.git.overridesFor(worktree)));
     env['GH_PROMPT_DISABLED'] = '1';
-    if (ghRepo) env['GH_REPO'] = ghRepo;
+    if (target) {
+      // Both from the trusted push URL: gh must not pick a host from the (guest-writable) remotes.
+      env['GH_HOST'] = target.host;
+      env['GH_REPO'] = `${target.host}/${target.repo}`;
+    }
     const r = await runGh(this.gh, worktree, ['pr', 'create', '--fill', '--head', branch], env);
     if (r.missing) {
       throw new TkError('git', 'gh CLI not found. Install it to create PRs: https://cli.github.com', { hint: 'Or push the branch and open a PR manually.' });

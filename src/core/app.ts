@@ -1,6 +1,6 @@
 // TkService over the ports: what the CLI, the dashboard and the MCP server call.
 import { isMissingVmError, TkError, toTkError } from './errors.js';
-import { combineStat, commitMessage, nothingToCommit, trustedRemote, type TrustedRemote } from './pr.js';
+import { combineStat, commitMessage, nothingToCommit, trustedRemote, type TrustedRemote, type TrustOptions } from './pr.js';
 import type { DestroyPlan, DestroyReport, PrPlan, PrResult, ProgressEvent, SpawnResult, TartVmInfo, VmDetails, VmRecord, VmView, WorktreeChanges } from './model.js';
 import { resolveVmName } from './naming.js';
 import { findVm, removeVm, upsertVm } from './state.js';
@@ -404,7 +404,7 @@ export class App implements TkService {
     const url = await this.d.pr.originUrl(mainRoot).catch(() => null);
     if (url === null) return null;
     try {
-      return trustedRemote(url, { allowLocal: this.opts.allowLocalPush === true }).url;
+      return trustedRemote(url, this.trustOptions()).url;
     } catch {
       return null;
     }
@@ -436,7 +436,7 @@ export class App implements TkService {
     report('git', `Pushing ${rec.branch}...`);
     await prPort.push(wt, remote, rec.branch);
     report('git', 'Creating PR...');
-    const url = await prPort.createPr(wt, rec.branch, remote.ghRepo);
+    const url = await prPort.createPr(wt, rec.branch, remote.ghRepo && remote.ghHost ? { host: remote.ghHost, repo: remote.ghRepo } : null);
     return { url, committed, branch: rec.branch, pushed_to: remote.url };
   }
 
@@ -445,16 +445,19 @@ export class App implements TkService {
     const prPort = this.prPort();
     const rec = await this.record(name);
     let pushUrl: string | null = null;
+    let githubHost: string | null = null;
     let pushRefused: string | null = null;
     try {
-      pushUrl = (await this.pushRemote(rec, prPort)).url;
+      const remote = await this.pushRemote(rec, prPort);
+      pushUrl = remote.url;
+      githubHost = remote.ghHost;
     } catch (e) {
       pushRefused = toTkError(e).message;
     }
     const wt = rec.worktree_path;
     const uncommittedChanges = await this.d.git.changes(wt).then((c) => c.changed, () => null);
     const unpushedCommits = await this.d.git.unpushedCommits(wt).catch(() => null);
-    return { name, branch: rec.branch, worktree: wt, pushUrl, pushRefused, uncommittedChanges, unpushedCommits };
+    return { name, branch: rec.branch, worktree: wt, pushUrl, githubHost, pushRefused, uncommittedChanges, unpushedCommits };
   }
 
   private prPort(): PrPort {
@@ -464,14 +467,19 @@ export class App implements TkService {
 
   /** The push target: the URL recorded at spawn, else origin's URL now, by the same trust rule. */
   private async pushRemote(rec: VmRecord, prPort: PrPort): Promise<TrustedRemote> {
-    const allowLocal = this.opts.allowLocalPush === true;
-    if (rec.push_url) return trustedRemote(rec.push_url, { allowLocal });
+    const trust = this.trustOptions();
+    if (rec.push_url) return trustedRemote(rec.push_url, trust);
     const mainRoot = rec.repo_root ?? (await this.d.git.repoInfo(rec.worktree_path)).mainRoot;
     const url = await prPort.originUrl(mainRoot);
     if (url === null) {
       throw new TkError('git', `The repository of ${rec.name} has no remote.origin.url to push to.`, { hint: 'Add one (git remote add origin https://github.com/OWNER/REPO) and run tk pr again.' });
     }
-    return trustedRemote(url, { allowLocal });
+    return trustedRemote(url, trust);
+  }
+
+  /** The push URL rule's inputs: github.com plus the user's own `github_hosts` (repository files cannot set it). */
+  private trustOptions(): TrustOptions {
+    return { allowLocal: this.opts.allowLocalPush === true, githubHosts: this.d.config.github_hosts };
   }
 
   async branches(cwd: string): Promise<string[]> {

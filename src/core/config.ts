@@ -37,6 +37,11 @@ export interface Config {
   agent_install_command: string;
   /** The `[dashboard]` table, passed through to the dashboard (it validates it). */
   dashboard: Record<string, unknown>;
+  /**
+   * GitHub Enterprise host names `tk pr` may push to and run gh against (github.com always).
+   * Only the user's own (global) config may set it: see USER_ONLY_KEYS.
+   */
+  github_hosts: string[];
 }
 
 export type ConfigKey = keyof Config;
@@ -82,6 +87,7 @@ export const DEFAULTS: Config = {
   tart_path: null,
   agent_install_command: DEFAULT_AGENT_INSTALL,
   dashboard: {},
+  github_hosts: [],
 };
 
 /** IPv4 dotted quad or an IPv6 literal (pure; no node:net in core). */
@@ -108,6 +114,28 @@ export function isUnspecifiedIp(ip: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A `github_hosts` entry: a lowercase DNS name with at least two labels, nothing else (no scheme,
+ * port, user info, path, wildcard, trailing dot or IP literal). The `tk pr` URL rule matches it
+ * literally, so what is written here is exactly the host the user's credentials may go to.
+ */
+export function checkGithubHost(h: string): string | null {
+  const q = JSON.stringify(h);
+  if (h === '') return 'entries must not be empty';
+  if (h.includes('*')) return `entry ${q} must be an exact host name (no wildcards)`;
+  if (h.includes('@')) return `entry ${q} must be a host name only (no user info)`;
+  if (h.includes(':')) return `entry ${q} must be a host name only (no scheme or port)`;
+  if (h.includes('/')) return `entry ${q} must be a host name only (no scheme or path)`;
+  if (h !== h.toLowerCase()) return `entry ${q} must be lowercase`;
+  if (h.length > 253) return `entry ${q} is longer than 253 characters`;
+  const label = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+  const labels = h.split('.');
+  if (labels.length < 2 || !labels.every((l) => label.test(l))) return `entry ${q} must be a DNS name such as github.example.com (letters, digits, hyphens and dots)`;
+  if (/^[0-9]+$/.test(labels[labels.length - 1] as string)) return `entry ${q} must be a host name, not an IP address`;
+  if (h === 'github.com') return `entry ${q} is not needed: github.com is always accepted`;
+  return null;
 }
 
 function checkBind(v: string): string | null {
@@ -159,6 +187,16 @@ export const KEY_SPECS: Record<ConfigKey, KeySpec> = {
   tart_path: { kind: 'string', nullable: true, check: (v: string) => (v.trim() === '' ? 'must not be empty' : null) },
   agent_install_command: { kind: 'string' },
   dashboard: { kind: 'table' },
+  github_hosts: {
+    kind: 'strings',
+    check: (v: string[]) => {
+      for (const h of v) {
+        const p = checkGithubHost(h);
+        if (p) return p;
+      }
+      return null;
+    },
+  },
 };
 
 export const CONFIG_KEYS = Object.keys(KEY_SPECS) as ConfigKey[];
@@ -174,6 +212,14 @@ export const REPO_SAFE_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>([
   'claude_flags',
   'provision_scripts',
 ]);
+
+/**
+ * Keys only the user's own (global) config may set: repository files are ignored for them even
+ * after `tk config trust`. `github_hosts` decides which hosts receive the user's GitHub
+ * credentials and code on `tk pr`; that is a fact about the user's accounts, not the repository,
+ * and trust (a reviewed content hash) is a weaker guarantee than the user's own file.
+ */
+export const USER_ONLY_KEYS: ReadonlySet<ConfigKey> = new Set<ConfigKey>(['github_hosts']);
 
 export type LayerKind = 'global' | 'repo' | 'local';
 
@@ -255,12 +301,17 @@ export function resolveConfig(layers: readonly ConfigLayer[], defaults: Partial<
   const known = new Set<string>(CONFIG_KEYS);
   for (const layer of layers) {
     const ignored: string[] = [];
+    const userOnly: string[] = [];
     for (const [key, raw] of Object.entries(layer.data)) {
       if (!known.has(key)) {
         warnings.push(`Unknown config key ${JSON.stringify(key)} in ${layer.file}${layer.lineOf(key) ? ` (line ${layer.lineOf(key)})` : ''}: ignored.`);
         continue;
       }
       const k = key as ConfigKey;
+      if (layer.kind !== 'global' && USER_ONLY_KEYS.has(k)) {
+        userOnly.push(k); // never applied from a repository file, trusted or not
+        continue;
+      }
       if (layer.kind !== 'global' && !layer.trusted && !REPO_SAFE_KEYS.has(k)) {
         ignored.push(k); // not applied, so not validated either: a bad value here breaks nothing
         continue;
@@ -273,6 +324,12 @@ export function resolveConfig(layers: readonly ConfigLayer[], defaults: Partial<
       warnings.push(
         `Ignored ${ignored.join(', ')} from ${layer.file}: a repository file may set only ${[...REPO_SAFE_KEYS].join(', ')} until you trust it. ` +
           'Review the file, then run `tk config trust`.',
+      );
+    }
+    if (userOnly.length > 0) {
+      warnings.push(
+        `Ignored ${userOnly.join(', ')} from ${layer.file}${layer.lineOf(userOnly[0] as string) ? ` (line ${layer.lineOf(userOnly[0] as string)})` : ''}: only your own config file may set ${userOnly.length > 1 ? 'these keys' : 'this key'}, even after \`tk config trust\`. ` +
+          'Set it in your global config.toml (`tk config edit`).',
       );
     }
   }

@@ -202,6 +202,8 @@ export interface PrPlan {
   worktree: string;
   /** The URL the branch would be pushed to (recorded at spawn, else origin's by the same rule); null when tk would refuse. */
   pushUrl: string | null;
+  /** The GitHub host gh would target (`github.com` or a `github_hosts` entry); null when tk would refuse or for a local test remote. */
+  githubHost: string | null;
   /** Why tk would refuse to push (no remote, or one it does not trust); null when it would push. */
   pushRefused: string | null;
   /** Files changed in the worktree (they would be committed); null when git could not read the worktree. */

@@ -6,35 +6,63 @@ export interface TrustedRemote {
   url: string;
   /** The only transport allowed for the push (`protocol.<scheme>.allow=always`, everything else never). */
   protocol: 'https' | 'ssh' | 'file';
-  /** `owner/repo` on github.com, for `gh --repo` (null for a local test remote). */
+  /** `owner/repo`, for gh's `GH_REPO` (null for a local test remote). */
   ghRepo: string | null;
+  /** The GitHub host of the URL (`github.com` or a configured `github_hosts` entry), for `GH_HOST` (null: local). */
+  ghHost: string | null;
+}
+
+export interface TrustOptions {
+  /** Local `file:///` remotes (tests only: a local receive-pack runs the target repository's hooks). */
+  allowLocal?: boolean;
+  /** GitHub Enterprise hosts from the user's own config (`github_hosts`); github.com is always accepted. */
+  githubHosts?: readonly string[];
 }
 
 const NAME = '[A-Za-z0-9][A-Za-z0-9._-]{0,99}';
-const GH_FORMS: ReadonlyArray<readonly [RegExp, 'https' | 'ssh']> = [
-  [new RegExp(`^https://github\\.com/(${NAME})/(${NAME}?)(?:\\.git)?/?$`), 'https'],
-  [new RegExp(`^git@github\\.com:(${NAME})/(${NAME}?)(?:\\.git)?$`), 'ssh'],
-  [new RegExp(`^ssh://git@github\\.com/(${NAME})/(${NAME}?)(?:\\.git)?/?$`), 'ssh'],
-];
+/** A lowercase DNS name, the only shape `github_hosts` entries can have (config.ts checks them). */
+const HOST_SHAPE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function forms(host: string): ReadonlyArray<readonly [RegExp, 'https' | 'ssh']> {
+  const h = escapeRe(host);
+  return [
+    [new RegExp(`^https://${h}/(${NAME})/(${NAME}?)(?:\\.git)?/?$`), 'https'],
+    [new RegExp(`^git@${h}:(${NAME})/(${NAME}?)(?:\\.git)?$`), 'ssh'],
+    [new RegExp(`^ssh://git@${h}/(${NAME})/(${NAME}?)(?:\\.git)?/?$`), 'ssh'],
+  ];
+}
 
 /**
  * The push URL rule. The main repository's `.git/config` can be written by any VM, so its
- * `remote.origin.url` is accepted only in one of the GitHub forms (`https://github.com/O/R`,
- * `git@github.com:O/R`, `ssh://git@github.com/O/R`, optional `.git`): no user info, port, query,
- * other host or local path can slip through. Local paths (`file://` or absolute) are accepted only
- * when `allowLocal` is set (tests: a local receive-pack runs the target repository's hooks).
+ * `remote.origin.url` is accepted only in one of three GitHub forms (`https://HOST/O/R`,
+ * `git@HOST:O/R`, `ssh://git@HOST/O/R`, optional `.git`) where HOST is github.com or, exactly, one
+ * of the user's `github_hosts`: no user info, port, query, other host or local path can slip
+ * through. Local paths (`file://`) are accepted only when `allowLocal` is set.
  */
-export function trustedRemote(url: string, opts: { allowLocal?: boolean } = {}): TrustedRemote {
-  for (const [re, protocol] of GH_FORMS) {
-    const m = re.exec(url);
-    if (m) {
-      const repo = (m[2] as string).replace(/\.git$/, '');
-      if (repo !== '' && repo !== '.' && repo !== '..' && m[1] !== '..' && m[1] !== '.') return { url, protocol, ghRepo: `${m[1]}/${repo}` };
+export function trustedRemote(url: string, opts: TrustOptions = {}): TrustedRemote {
+  // Entries were validated when the config was loaded; anything of another shape is skipped, never matched loosely.
+  const hosts = ['github.com', ...(opts.githubHosts ?? []).filter((h) => HOST_SHAPE.test(h) && h !== 'github.com')];
+  for (const host of hosts) {
+    for (const [re, protocol] of forms(host)) {
+      const m = re.exec(url);
+      if (m) {
+        const repo = (m[2] as string).replace(/\.git$/, '');
+        if (repo !== '' && repo !== '.' && repo !== '..' && m[1] !== '..' && m[1] !== '.') return { url, protocol, ghRepo: `${m[1]}/${repo}`, ghHost: host };
+      }
     }
   }
-  if (opts.allowLocal && /^file:\/\/\/[^\n]*$/.test(url) && !/[\0-\x1f]/.test(url)) return { url, protocol: 'file', ghRepo: null };
-  throw new TkError('git', `tk pr will not push to ${JSON.stringify(url)}: only github.com remotes are trusted (https://github.com/OWNER/REPO, git@github.com:OWNER/REPO or ssh://git@github.com/OWNER/REPO).`, {
-    hint: 'VMs can write the repository config, so tk pushes only to a GitHub URL it recorded or can verify. Push the branch yourself (git push) and open the PR manually, or set remote.origin.url of the main checkout to a github.com URL and spawn again.',
+  if (opts.allowLocal && /^file:\/\/\/[^\n]*$/.test(url) && !/[\0-\x1f]/.test(url)) return { url, protocol: 'file', ghRepo: null, ghHost: null };
+  const extra = hosts.slice(1);
+  const accepted = extra.length > 0 ? `github.com and your github_hosts (${extra.join(', ')})` : 'github.com';
+  throw new TkError('git', `tk pr will not push to ${JSON.stringify(url)}: only ${accepted} remotes are trusted (https://HOST/OWNER/REPO, git@HOST:OWNER/REPO or ssh://git@HOST/OWNER/REPO). For a GitHub Enterprise server, add its host name to github_hosts in your own config (tk config edit).`, {
+    hint:
+      'VMs can write the repository config, so tk pushes only to a GitHub URL it recorded or can verify. ' +
+      'For a GitHub Enterprise server you use, add its host name to your own config (tk config edit, then github_hosts = ["github.example.com"]; repository config files cannot set it) and spawn again; check the host first: the VM can write remote.origin.url. ' +
+      'Otherwise push the branch yourself (git push) and open the PR manually, or set remote.origin.url of the main checkout to a github.com URL and spawn again.',
   });
 }
 

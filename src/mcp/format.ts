@@ -107,7 +107,7 @@ export function prRefusalText(name: string, p: PrPlan | null): string {
   lines.push(`With confirm: true, pr would, on the host in the worktree ${p.worktree} (the VM is not touched):`);
   if (changes.files > 0) lines.push(`- commit ${count(changes.files, 'changed file')} as "chore: Claude changes on ${p.branch}" (hooks disabled)`);
   lines.push(`- push branch ${p.branch} (${count(changes.commits, 'unpushed commit')}${changes.files > 0 ? ' plus that commit' : ''}) to ${p.pushUrl ?? '-'}`);
-  lines.push('- open a pull request with gh pr create --fill');
+  lines.push(`- open a pull request with gh pr create --fill${p.githubHost ? ` on ${p.githubHost}` : ''}`);
   lines.push('To proceed, call pr again with confirm: true.');
   return lines.join('\n');
 }

@@ -53,6 +53,9 @@ export interface PrPort {
   commitAll(worktree: string, message: string): Promise<void>;
   /** Pushes HEAD to `refs/heads/<branch>` at exactly `url` over `protocol` only; refuses when the repository config could redirect it. */
   push(worktree: string, remote: { url: string; protocol: 'https' | 'ssh' | 'file' }, branch: string): Promise<void>;
-  /** `gh pr create --fill --head <branch>` for `ghRepo` (GH_REPO); returns gh's stdout (the URL). */
-  createPr(worktree: string, branch: string, ghRepo: string | null): Promise<string>;
+  /**
+   * `gh pr create --fill --head <branch>` for `target` (GH_HOST=host, GH_REPO=host/repo, both from
+   * the trusted push URL; null: a local test remote); returns gh's stdout (the URL).
+   */
+  createPr(worktree: string, branch: string, target: { host: string; repo: string } | null): Promise<string>;
 }

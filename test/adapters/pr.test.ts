@@ -20,6 +20,8 @@ interface Env {
   markers: string;
   ghLog: string;
   store: MemStore;
+  gh: string;
+  home: string;
   app: App;
   appNoGh: App;
 }
@@ -45,8 +47,8 @@ function setup(): Env {
   const home = tempDir('tk-pr-home-');
   writeFileSync(join(home, '.gitconfig'), `[user]\n\tname = Host User\n\temail = host@example.invalid\n[credential]\n\thelper = ${script(join(home, 'cred'), `touch ${markers}/global-cred`)}\n`);
   const ghLog = join(parent, 'gh.log');
-  // Stand-in gh: records cwd, GH_REPO and argv, runs git in the worktree (as gh --fill does), prints a URL.
-  const gh = script(join(parent, 'gh'), `{ pwd; echo "GH_REPO=$GH_REPO"; for a in "$@"; do echo "$a"; done; } > ${ghLog}\ngit status >/dev/null 2>&1; git log -1 >/dev/null 2>&1\necho https://github.com/o/myrepo/pull/1`);
+  // Stand-in gh: records cwd, GH_REPO, GH_HOST and argv, runs git in the worktree (as gh --fill does), prints a URL.
+  const gh = script(join(parent, 'gh'), `{ pwd; echo "GH_REPO=$GH_REPO"; echo "GH_HOST=$GH_HOST"; for a in "$@"; do echo "$a"; done; } > ${ghLog}\ngit status >/dev/null 2>&1; git log -1 >/dev/null 2>&1\necho https://github.com/o/myrepo/pull/1`);
   const store = new MemStore();
   const rec: VmRecord = {
     name: 'tachikoma-myrepo-feat',
@@ -62,12 +64,13 @@ function setup(): Env {
   };
   store.state.vms.push(rec);
   const make = (ghPath: string) => {
-    const g = new GitCli({ env: { PATH: process.env['PATH'], HOME: home }, gh: ghPath, lockDir: join(parent, 'locks') });
+    // GH_REPO/GH_HOST in the caller's environment must never reach gh (the trusted URL decides).
+    const g = new GitCli({ env: { PATH: process.env['PATH'], HOME: home, GH_REPO: 'evil.example/attacker/x', GH_HOST: 'evil.example' }, gh: ghPath, lockDir: join(parent, 'locks') });
     const clock = new FakeClock();
     const tart = new FakeTart(clock);
     return createApp({ config: { ...DEFAULTS }, tart, ssh: new FakeSsh(tart), git: g, pr: g, store, host: new MemHost(), clock, proxy: fakeProxy() }, { allowLocalPush: true });
   };
-  return { root, wt, remote, evil, markers, ghLog, store, app: make(gh), appNoGh: make(join(parent, 'no-such-gh')) };
+  return { root, wt, remote, evil, markers, ghLog, store, gh, home, app: make(gh), appNoGh: make(join(parent, 'no-such-gh')) };
 }
 
 const NAME = 'tachikoma-myrepo-feat';
@@ -97,8 +100,8 @@ describe('tk pr (real git, local remote, stand-in gh)', () => {
     // the remote-tracking ref is recorded (unpushed counts drop to 0)
     expect(head(e.wt, 'refs/remotes/origin/feat')).toBe(sha);
     const log = readFileSync(e.ghLog, 'utf8').split('\n');
-    expect(log.slice(0, 6)).toEqual([e.wt, 'GH_REPO=', 'pr', 'create', '--fill', '--head']);
-    expect(log[6]).toBe('feat');
+    expect(log.slice(0, 7)).toEqual([e.wt, 'GH_REPO=', 'GH_HOST=', 'pr', 'create', '--fill', '--head']);
+    expect(log[7]).toBe('feat');
   });
 
   it('nothing to commit and nothing unpushed: the tachikoma error, nothing pushed, gh not run', async () => {
@@ -209,6 +212,70 @@ describe('tk pr (real git, local remote, stand-in gh)', () => {
     controller.pr(NAME);
     expect(await settled()).toBe(`${NAME}: PR https://github.com/o/myrepo/pull/1 (pending changes committed)`);
     expect(remoteHas(e.remote, 'feat')).toBe(head(e.wt));
+  });
+});
+
+describe('tk pr to a GitHub Enterprise host (github_hosts)', () => {
+  // The network push is the one step replaced (no network here): everything else is the real
+  // adapter, so gh's environment is the one tk builds.
+  function enterprise(e: Env, hosts: string[], pushUrl: string) {
+    const g = new GitCli({ env: { PATH: process.env['PATH'], HOME: e.home, GH_REPO: 'attacker/x', GH_HOST: 'evil.example' }, gh: e.gh, lockDir: join(e.wt, '..', 'locks') });
+    const pushes: string[] = [];
+    const pr = {
+      originUrl: g.originUrl.bind(g),
+      diffStat: g.diffStat.bind(g),
+      commitAll: g.commitAll.bind(g),
+      createPr: g.createPr.bind(g),
+      push: async (_wt: string, remote: { url: string; protocol: string }, branch: string) => {
+        pushes.push(`${remote.url} ${remote.protocol} ${branch}`);
+      },
+    };
+    e.store.state.vms[0] = { ...(e.store.state.vms[0] as VmRecord), push_url: pushUrl };
+    const clock = new FakeClock();
+    const tart = new FakeTart(clock);
+    const app = createApp({ config: { ...DEFAULTS, github_hosts: hosts }, tart, ssh: new FakeSsh(tart), git: g, pr, store: e.store, host: new MemHost(), clock, proxy: fakeProxy() });
+    return { app, pushes };
+  }
+
+  let e: Env;
+  beforeEach(() => {
+    e = setup();
+  });
+
+  it('gh gets GH_HOST and GH_REPO=HOST/OWNER/REPO from the trusted URL, whatever the caller or the repository says', async () => {
+    // a guest-written origin pointing elsewhere changes nothing: the recorded URL wins
+    git(e.root, 'config', '--file', join(e.root, '.git', 'config'), 'remote.origin.url', 'https://github.com/attacker/x.git');
+    const { app, pushes } = enterprise(e, ['github.example.com'], 'git@github.example.com:team/myrepo.git');
+    expect(await app.prPlan(NAME)).toMatchObject({ pushUrl: 'git@github.example.com:team/myrepo.git', githubHost: 'github.example.com', pushRefused: null });
+    writeFileSync(join(e.wt, 'README.md'), 'changed\n');
+    const r = await app.pr(NAME);
+    expect(r).toMatchObject({ committed: true, pushed_to: 'git@github.example.com:team/myrepo.git' });
+    expect(pushes).toEqual(['git@github.example.com:team/myrepo.git ssh feat']);
+    const log = readFileSync(e.ghLog, 'utf8').split('\n');
+    expect(log.slice(0, 7)).toEqual([e.wt, 'GH_REPO=github.example.com/team/myrepo', 'GH_HOST=github.example.com', 'pr', 'create', '--fill', '--head']);
+  });
+
+  it('github.com URLs target github.com explicitly', async () => {
+    const { app } = enterprise(e, ['github.example.com'], 'https://github.com/o/myrepo');
+    writeFileSync(join(e.wt, 'README.md'), 'changed\n');
+    await app.pr(NAME);
+    expect(readFileSync(e.ghLog, 'utf8').split('\n').slice(1, 3)).toEqual(['GH_REPO=github.com/o/myrepo', 'GH_HOST=github.com']);
+  });
+
+  it('a host not in github_hosts (or a lookalike) is refused before anything is committed, with how to configure it', async () => {
+    for (const url of ['https://github.example.com/team/myrepo', 'https://github.example.com.evil.org/team/myrepo']) {
+      const { app, pushes } = enterprise(e, url.includes('evil') ? ['github.example.com'] : [], url);
+      writeFileSync(join(e.wt, 'README.md'), 'changed\n');
+      const err = await app.pr(NAME).then(
+        () => null,
+        (x: unknown) => x as Error & { hint?: string },
+      );
+      expect(err?.message).toContain(`tk pr will not push to "${url}"`);
+      expect(err?.hint).toContain('github_hosts = ["github.example.com"]');
+      expect(pushes).toEqual([]);
+      expect(git(e.wt, 'status', '--porcelain')).toBe(' M README.md\n');
+      expect(existsSync(e.ghLog)).toBe(false);
+    }
   });
 });
 

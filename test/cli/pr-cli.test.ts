@@ -61,4 +61,32 @@ describe('tk pr (CLI)', () => {
     expect(r.stderr).toMatch(/will not push to "https:\/\/evil.example\/o\/myapp.git"/);
     expect(git(w.wt, 'status', '--porcelain')).toBe(' M README.md\n');
   });
+
+  it('github_hosts from a repository file is ignored even after tk config trust; from the user config it is shown and validated', async () => {
+    const w = setup({ push_url: undefined });
+    git(w.root, 'remote', 'add', 'origin', 'git@github.example.com:team/myapp.git');
+    writeFileSync(join(w.wt, '.tachikoma.toml'), 'vm_cpus = 2\ngithub_hosts = ["github.example.com"]\nssh_user = "trusted"\n');
+    const inWt = { ...w, cwd: w.wt };
+    const trust = await tk(['config', 'trust'], inWt);
+    expect(trust.code).toBe(0);
+    expect(trust.stdout).toContain('keys now set from it: ssh_user, vm_cpus.');
+    const show = await tk(['config', '--json'], inWt);
+    expect(JSON.parse(show.stdout).data.config).toMatchObject({ vm_cpus: 2, ssh_user: 'trusted', github_hosts: [] });
+    expect(show.stderr).toContain(`Ignored github_hosts from ${join(w.wt, '.tachikoma.toml')} (line 2): only your own config file may set this key, even after \`tk config trust\``);
+    writeFileSync(join(w.wt, 'README.md'), 'changed\n');
+    const r = await tk(['pr', '--json'], inWt);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('tk pr will not push to "git@github.example.com:team/myapp.git"');
+    expect(r.stderr).toContain('add its host name to github_hosts in your own config (tk config edit)');
+    expect(git(w.wt, 'status', '--porcelain')).toBe(' M README.md\n?? .tachikoma.toml\n');
+
+    // the user's own config: listed by tk config show, and validated with file:line
+    writeFileSync(join(w.env.TK_HOME, 'config.toml'), 'github_hosts = ["github.example.com"]\n');
+    const text = await tk(['config'], inWt);
+    expect(text.stdout).toContain('github_hosts: ["github.example.com"]');
+    writeFileSync(join(w.env.TK_HOME, 'config.toml'), '\ngithub_hosts = ["github.example.com:8443"]\n');
+    const bad = await tk(['config'], inWt);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`Invalid config ${join(w.env.TK_HOME, 'config.toml')}:2: github_hosts entry "github.example.com:8443" must be a host name only (no scheme or port)`);
+  });
 });

@@ -29,7 +29,7 @@ interface World {
   close(): Promise<void>;
 }
 
-async function world(): Promise<World> {
+async function world(githubHosts: string[] = []): Promise<World> {
   const { parent, root } = makeRepo('myrepo');
   const remote = join(parent, 'remote.git');
   git(parent, 'init', '-q', '--bare', remote);
@@ -59,7 +59,7 @@ async function world(): Promise<World> {
   const g = new GitCli({ env: { PATH: process.env['PATH'], HOME: home }, gh, lockDir: join(parent, 'locks') });
   const clock = new FakeClock();
   const tart = new FakeTart(clock);
-  const app = createApp({ config: { ...DEFAULTS }, tart, ssh: new FakeSsh(tart), git: g, pr: g, store, host: new MemHost(), clock, proxy: fakeProxy() }, { allowLocalPush: true });
+  const app = createApp({ config: { ...DEFAULTS, github_hosts: githubHosts }, tart, ssh: new FakeSsh(tart), git: g, pr: g, store, host: new MemHost(), clock, proxy: fakeProxy() }, { allowLocalPush: true });
   const server = createMcpServer(app, { version: '0.0.0-test', cwd: root });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   const client = new Client({ name: 'tk-mcp-pr-test', version: '0.0.0' });
@@ -147,6 +147,30 @@ describe('MCP pr tool (real engine, local remote, stand-in gh)', () => {
     const r = await w.call({ vm_name: NAME, confirm: true });
     expect(r.isError).toBe(true);
     expect(text(r)).toContain('only github.com remotes are trusted');
+    expect(git(w.wt, 'status', '--porcelain')).toBe(' M README.md\n');
+    expect(existsSync(w.ghLog)).toBe(false);
+  });
+
+  it('a GitHub Enterprise URL: the plan names the host gh would target; an unconfigured host is refused with how to configure it', async () => {
+    await w.close();
+    w = await world(['github.example.com']);
+    (w.store.state.vms[0] as VmRecord).push_url = 'https://github.example.com/team/myrepo.git';
+    writeFileSync(join(w.wt, 'README.md'), 'changed\n');
+    const plan = await w.call({ vm_name: NAME });
+    expect(plan.isError).toBe(true);
+    expect(text(plan)).toContain('- push branch feat (0 unpushed commits plus that commit) to https://github.example.com/team/myrepo.git');
+    expect(text(plan)).toContain('- open a pull request with gh pr create --fill on github.example.com');
+
+    await w.close();
+    w = await world();
+    (w.store.state.vms[0] as VmRecord).push_url = 'https://github.example.com/team/myrepo.git';
+    writeFileSync(join(w.wt, 'README.md'), 'changed\n');
+    const refused = await w.call({ vm_name: NAME });
+    expect(text(refused)).toContain('pr would refuse to push branch feat of tachikoma-myrepo-feat: tk pr will not push to "https://github.example.com/team/myrepo.git"');
+    expect(text(refused)).toContain('For a GitHub Enterprise server, add its host name to github_hosts in your own config (tk config edit).');
+    const r = await w.call({ vm_name: NAME, confirm: true });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain('github_hosts = ["github.example.com"]');
     expect(git(w.wt, 'status', '--porcelain')).toBe(' M README.md\n');
     expect(existsSync(w.ghLog)).toBe(false);
   });

@@ -39,6 +39,48 @@ describe('config merge', () => {
     expect(() => parseLayer('global', '/g.toml', 'a = [\n', true)).toThrow(/Invalid TOML in \/g\.toml at line \d+, column \d+/);
   });
 
+  it('github_hosts: the user config sets it; entries are strict lowercase DNS names', () => {
+    expect(resolveConfig([]).config.github_hosts).toEqual([]);
+    const r = resolveConfig([layer('global', 'github_hosts = ["github.example.com", "ghe.corp-1.internal"]\n')]);
+    expect(r.config.github_hosts).toEqual(['github.example.com', 'ghe.corp-1.internal']);
+    expect(r.warnings).toEqual([]);
+    const bad: Array<[string, RegExp]> = [
+      ['"github.example.com"', /must be an array of strings, got a string/],
+      ['["GitHub.example.com"]', /entry "GitHub.example.com" must be lowercase/],
+      ['["github.example.com:8443"]', /no scheme or port/],
+      ['["https://github.example.com"]', /no scheme or port/],
+      ['["git@github.example.com"]', /no user info/],
+      ['["*.example.com"]', /no wildcards/],
+      ['["github.example.com/o"]', /no scheme or path/],
+      ['["localhost"]', /must be a DNS name such as github.example.com/],
+      ['["github.example.com."]', /must be a DNS name/],
+      ['["-x.example.com"]', /must be a DNS name/],
+      ['["a..example.com"]', /must be a DNS name/],
+      ['["git hub.example.com"]', /must be a DNS name/],
+      ['["10.0.0.1"]', /not an IP address/],
+      ['["github.com"]', /github.com is always accepted/],
+      ['[""]', /must not be empty/],
+    ];
+    for (const [v, re] of bad) {
+      expect(() => resolveConfig([layer('global', `vm_cpus = 2\ngithub_hosts = ${v}\n`)]), v).toThrow(re);
+      expect(() => resolveConfig([layer('global', `vm_cpus = 2\ngithub_hosts = ${v}\n`)]), v).toThrow(/Invalid config \/x\/global\.toml:2: github_hosts/);
+    }
+  });
+
+  it('github_hosts: repository files cannot set it, not even after trust', () => {
+    for (const kind of ['repo', 'local'] as const) {
+      for (const trusted of [false, true]) {
+        const r = resolveConfig([layer('global', 'github_hosts = ["ghe.mine.example"]\n'), layer(kind, 'vm_cpus = 3\ngithub_hosts = ["github.evil.example"]\n', trusted)]);
+        expect(r.config.github_hosts, `${kind} trusted=${trusted}`).toEqual(['ghe.mine.example']);
+        expect(r.config.vm_cpus).toBe(3);
+        expect(r.origins.github_hosts?.kind).toBe('global');
+        expect(r.warnings.join('\n')).toMatch(new RegExp(`Ignored github_hosts from /x/${kind}\\.toml \\(line 2\\): only your own config file may set this key, even after \`tk config trust\``));
+      }
+      // an invalid value there is ignored too (never validated, never applied)
+      expect(resolveConfig([layer(kind, 'github_hosts = "*"\n', true)]).config.github_hosts).toEqual([]);
+    }
+  });
+
   it('unknown keys warn with key, file and line', () => {
     const r = resolveConfig([layer('global', 'vm_cpu = 2\n')]);
     expect(r.warnings).toEqual(['Unknown config key "vm_cpu" in /x/global.toml (line 1): ignored.']);

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { CONFIG_KEYS, REPO_SAFE_KEYS } from '../../core/config.js';
+import { CONFIG_KEYS, REPO_SAFE_KEYS, USER_ONLY_KEYS } from '../../core/config.js';
 import { TkError } from '../../core/errors.js';
 import { LOCAL_FILE, REPO_FILE, loadConfig, setTrust } from '../../adapters/config-loader.js';
 import { defineCommand } from '../command.js';
@@ -19,7 +19,8 @@ export default defineCommand({
   description:
     'show (default): the merged configuration, the files it came from, and the trust status.\n' +
     `trust: let ${REPO_FILE} and ${LOCAL_FILE} of this repository set every key (not only the\n` +
-    `  repository-safe ones: ${[...REPO_SAFE_KEYS].join(', ')}).\n` +
+    `  repository-safe ones: ${[...REPO_SAFE_KEYS].join(', ')}),\n` +
+    `  except ${[...USER_ONLY_KEYS].join(', ')}: only your own config file sets that.\n` +
     '  Trust is tied to the files\' current content: any edit revokes it.\n' +
     'untrust: forget that trust.\n' +
     'edit (or --edit, as tachikoma): open the global config file in $VISUAL/$EDITOR (default vi),\n' +

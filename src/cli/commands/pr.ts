@@ -10,7 +10,8 @@ export default defineCommand({
     "Runs on the host, in the VM's worktree: commits pending changes (`chore: Claude changes on\n" +
     '<branch>` with the diff stat; hooks disabled), pushes HEAD to the branch on the GitHub URL tk\n' +
     "recorded when the VM was spawned, then runs `gh pr create --fill`. With only unpushed commits it\n" +
-    'just pushes and opens the PR. The VM is not touched (it may be stopped).',
+    'just pushes and opens the PR. The VM is not touched (it may be stopped).\n' +
+    'Hosts: github.com, plus GitHub Enterprise hosts listed in github_hosts of your own config.',
   positionals: [{ name: 'NAME', description: "VM name (default: the current branch's VM)" }],
   flags: { name: { type: 'string', description: 'VM name (tachikoma spelling; same as NAME)' } },
   examples: ['tk pr', 'tk pr --name tachikoma-myapp-feature-x', 'tk pr tachikoma-myapp-feature-x --json'],
