@@ -41,17 +41,14 @@
 // Everything is removed at the end, also on failure or Ctrl-C: the dashboard, running sim VMs
 // (tart stop), the credential proxy (tk proxy stop), the temporary directory. BENCH_KEEP=1 keeps
 // the directory (VMs are still stopped).
-import { build } from 'esbuild';
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, chmodSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import pty from 'node-pty';
-import { devtoolsShim } from '../scripts/build-options.mjs';
+import { bundleBaselineApp, CLK_TCK, dashboardLaunch, median, pct, procTicks, root, rssMb, sleep } from './lib/dashboard-common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -69,13 +66,6 @@ if (!(RUNNING >= 1 && VMS >= RUNNING + 1)) throw new Error('need --running >= 1 
 
 const TK = join(root, 'bin/tk');
 const TART = join(root, 'bin/tart-sim');
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN;
-};
-const median = (xs) => pct(xs, 50);
 const pad3 = (i) => String(i).padStart(3, '0');
 const log = (m) => process.stderr.write(`[bench] ${m}\n`);
 
@@ -243,11 +233,7 @@ async function cleanupOnce() {
 }
 
 // ---- /proc accounting ----------------------------------------------------------------------------
-function stat(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const r = f.slice(f.lastIndexOf(')') + 2).split(' '); // r[0] is field 3 (state)
-  return { self: Number(r[11]) + Number(r[12]), reaped: Number(r[13]) + Number(r[14]) }; // utime+stime (14/15), cutime+cstime (16/17)
-}
+const stat = procTicks;
 function descendants(pid) {
   const out = [];
   const walk = (p) => {
@@ -290,10 +276,6 @@ function treeTicks(pid) {
     if (b.reaped === a.reaped || attempt >= 5) return { self: b.self, children: b.reaped + live };
   }
 }
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
 const tartCalls = () => readFileSync(tartLog, 'utf8').split('\n').filter(Boolean);
 /** Tart calls by subcommand: { list: 20, get: 20 } */
 function kinds(calls) {
@@ -315,45 +297,6 @@ function timeRuns(n, file, argv, opts = {}) {
     walls.push(performance.now() - t);
   }
   return { wallMs: median(walls), cpuMs: ((selfChildTicks() - c0) / CLK_TCK / n) * 1000 };
-}
-
-async function bundleBaseline() {
-  const src = join(base, 'baseline.tsx');
-  writeFileSync(
-    src,
-    `import { render, Text, useInput, useApp } from 'ink';
-import { useState } from 'react';
-import { openSync } from 'node:fs';
-import { ReadStream } from 'node:tty';
-function App() {
-  const [n, setN] = useState(0);
-  const { exit } = useApp();
-  useInput((input) => { if (input === 'q') exit(); else setN((x) => x + 1); });
-  return <Text>baseline ${VMS} VMs: keys {n}</Text>;
-}
-const stdin = new ReadStream(openSync('/dev/tty', 'r'));
-const inst = render(<App />, { stdin, alternateScreen: true, exitOnCtrlC: false, patchConsole: false, maxFps: 120, incrementalRendering: true });
-await inst.waitUntilExit();
-stdin.destroy();
-process.exit(0);
-`,
-  );
-  const out = join(base, 'baseline.mjs');
-  await build({
-    entryPoints: [src],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    jsx: 'automatic',
-    logLevel: 'error',
-    define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [devtoolsShim],
-    nodePaths: [join(root, 'node_modules')],
-    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-  });
-  return out;
 }
 
 // ---- one program in the pty -----------------------------------------------------------------------
@@ -512,14 +455,11 @@ try {
   const gitStatus = timeRuns(50, 'git', ['--no-pager', 'status', '--porcelain=v2', '--branch', '-z', '--ignore-submodules=all', '--untracked-files=normal', '--no-renames'], { cwd: wt1 });
   const changesCpu = gitConfig.cpuMs + gitStatus.cpuMs;
 
-  const baselineFile = await bundleBaseline();
-  // The baseline gets bin/tk's dashboard launch (its malloc setting, semi-space flag, compile cache).
-  const launcher = readFileSync(TK, 'utf8');
-  if (!launcher.includes('export MALLOC_ARENA_MAX=2') || !launcher.includes('exec "$node" --max-semi-space-size=2 ')) {
-    throw new Error('bin/tk no longer launches the dashboard with MALLOC_ARENA_MAX=2 and --max-semi-space-size=2: update the baseline launch in bench/dashboard-sim.mjs');
-  }
-  const baseEnv = { MALLOC_ARENA_MAX: '2', NODE_COMPILE_CACHE: join(base, 'cache', 'baseline-compile-cache') };
-  const baseArgs = ['--max-semi-space-size=2', baselineFile];
+  const baselineFile = await bundleBaselineApp(base, VMS);
+  // The baseline gets bin/tk's dashboard launch (its malloc setting, node flags, compile cache).
+  const launch = dashboardLaunch();
+  const baseEnv = { ...launch.env, NODE_COMPILE_CACHE: join(base, 'cache', 'baseline-compile-cache') };
+  const baseArgs = [...launch.args, baselineFile];
   const baseReady = (o) => o.includes(`baseline ${VMS} VMs`);
   await warmUp(process.execPath, baseArgs, baseEnv, baseReady);
   const b = await measure('baseline', process.execPath, baseArgs, baseEnv, baseReady, () => 'j');

@@ -11,13 +11,11 @@
 import { build } from 'esbuild';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import pty from 'node-pty';
-import { devtoolsShim, esbuildOptions } from '../scripts/build-options.mjs';
+import { esbuildOptions } from '../scripts/build-options.mjs';
+import { bundleBaselineApp, CLK_TCK, dashboardLaunch, pct, procTicks, root, rssMb, sleep } from './lib/dashboard-common.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(`--${name}`);
@@ -30,81 +28,19 @@ const SETTLE_S = opt('settle-seconds', 10);
 const BUSY_S = opt('busy-seconds', 20);
 const BUSY_VMS = opt('busy-vms', 10);
 const work = mkdtempSync(join(tmpdir(), 'tk-bench-'));
-// Launch both programs the way bin/tk launches the dashboard: its malloc setting and a warm
-// V8 compile cache (bin/tk sets NODE_COMPILE_CACHE; a warm-up launch fills it first).
-const launcher = readFileSync(join(root, 'bin/tk'), 'utf8');
-if (!launcher.includes('export MALLOC_ARENA_MAX=2')) throw new Error('bin/tk no longer sets MALLOC_ARENA_MAX=2: update bench/dashboard.mjs to launch like it');
-if (!launcher.includes('exec "$node" --max-semi-space-size=2 ')) throw new Error('bin/tk no longer runs the dashboard with --max-semi-space-size=2: update bench/dashboard.mjs to launch like it');
-const LAUNCH_ENV = { MALLOC_ARENA_MAX: '2', NODE_COMPILE_CACHE: join(work, 'compile-cache') };
-const LAUNCH_ARGS = ['--max-semi-space-size=2'];
-const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
-
-async function bundle(entry, out) {
-  await build({
-    entryPoints: [entry],
-    outfile: out,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node22',
-    jsx: 'automatic',
-    logLevel: 'error',
-    external: ['node-pty', 'cpu-features', '*.node'],
-    define: { 'process.env.NODE_ENV': '"production"' },
-    plugins: [devtoolsShim],
-    nodePaths: [join(root, 'node_modules')],
-    banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-  });
-  return out;
-}
-
-// Baseline: a bare Ink app (bundled without splitting; it has a single entry) with the dashboard's render options, one Text that changes on a key.
-const baselineSrc = join(work, 'baseline.tsx');
-writeFileSync(
-  baselineSrc,
-  `import { render, Text, useInput, useApp } from 'ink';
-import { useState } from 'react';
-import { openSync, appendFileSync, writeFileSync } from 'node:fs';
-import { getHeapSpaceStatistics } from 'node:v8';
-import { ReadStream } from 'node:tty';
-const log = process.env.TK_RENDER_LOG;
-const memLog = process.env.TK_MEM_LOG;
-if (memLog) process.on('SIGUSR2', () => writeFileSync(memLog, JSON.stringify({ mem: process.memoryUsage(), spaces: getHeapSpaceStatistics().map((x) => [x.space_name, Math.round(x.space_size / 1e6), Math.round(x.space_used_size / 1e6)]) })));
-function App() {
-  const [n, setN] = useState(0);
-  const { exit } = useApp();
-  useInput((input) => { if (input === 'q') exit(); else setN((x) => x + 1); });
-  return <Text>baseline 100 VMs: keys {n}</Text>;
-}
-const stdin = new ReadStream(openSync('/dev/tty', 'r'));
-const inst = render(<App />, { stdin, alternateScreen: true, exitOnCtrlC: false, patchConsole: false, maxFps: 120, incrementalRendering: true,
-  onRender: log ? (m) => appendFileSync(log, Date.now() + ' ' + m.renderTime + '\\n') : undefined });
-await inst.waitUntilExit();
-stdin.destroy();
-process.exit(0);
-`,
-);
+// Launch both programs the way bin/tk launches the dashboard: its malloc setting, node flags and
+// a warm V8 compile cache (bin/tk sets NODE_COMPILE_CACHE; a warm-up launch fills it first).
+const launch = dashboardLaunch();
+const LAUNCH_ENV = { ...launch.env, NODE_COMPILE_CACHE: join(work, 'compile-cache') };
+const LAUNCH_ARGS = launch.args;
 
 // The dashboard is built exactly like the bundle users run (scripts/build.mjs: production React,
 // code splitting, same externals); only the entry differs (the fake service instead of the CLI).
 await build({ ...esbuildOptions, entryPoints: { runner: join(root, 'test/tui/fixtures/dashboard-runner.ts') }, outdir: join(work, 'dash'), logLevel: 'error' });
 const runner = join(work, 'dash', 'runner.js');
-const baseline = await bundle(baselineSrc, join(work, 'baseline.mjs'));
+const baseline = await bundleBaselineApp(work, VMS);
 
-function cpuTicks(pid) {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return Number(rest[11]) + Number(rest[12]); // utime + stime
-}
-function rssMb(pid) {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
-}
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const pct = (xs, p) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
-};
+const cpuTicks = (pid) => procTicks(pid).self;
 
 async function warmUp(file, env, readyMarker) {
   const p = pty.spawn(process.execPath, [...LAUNCH_ARGS, file], { name: 'xterm-256color', cols: 160, rows: 50, cwd: root, env: { ...process.env, CI: 'false', TERM: 'xterm-256color', ...LAUNCH_ENV, ...env } });
@@ -245,9 +181,9 @@ writeFileSync(join(wt, 'a.txt'), 'a');
 const home = join(work, 'home');
 const dashEnv = { TK_FAKE_HOME: join(work, 'warm-home'), TK_FAKE_COUNT: String(VMS) };
 const dashReady = [`${VMS} VMs:`, 'feat/task-000', 'provision'];
-await warmUp(baseline, {}, ['baseline 100 VMs']);
+await warmUp(baseline, {}, [`baseline ${VMS} VMs`]);
 await warmUp(runner, dashEnv, dashReady);
-const base = await measure('baseline', baseline, {}, ['baseline 100 VMs'], () => 'j');
+const base = await measure('baseline', baseline, {}, [`baseline ${VMS} VMs`], () => 'j');
 const dash = await measure(
   'dashboard',
   runner,
