@@ -31,6 +31,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'list', aliases: ['ls'], summary: 'List VMs with their live state' },
   { name: 'status', aliases: [], summary: "Show one VM's details" },
   { name: 'pr', aliases: [], summary: "Commit the VM's changes, push its branch and open a GitHub PR" },
+  { name: 'prune', aliases: [], summary: 'Delete VMs unused for N days (default prune_after_days)' },
   { name: 'cd', aliases: [], summary: "Print a VM's worktree path (cd \"$(tk cd)\")" },
   { name: 'logs', aliases: [], summary: "Show a VM's log; -f follows" },
   { name: 'config', aliases: [], summary: 'Show the merged config; trust/untrust repository config' },
