@@ -30,6 +30,7 @@ export interface Config {
   credential_proxy_bind: string;
   credential_proxy_ttl_secs: number;
   credential_proxy_upstream: string;
+  /** host or host:port patterns; `*.example.com` matches subdomains; `host:*` any port. */
   credential_proxy_allow: string[];
   /** The tart binary (env TK_TART wins; null: `tart` on PATH). */
   tart_path: string | null;

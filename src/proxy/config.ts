@@ -1,20 +1,17 @@
 // Credential proxy configuration: the config keys (tachikoma names), defaults and validation.
 // None of these keys is repo-settable: the config loader only takes them from trusted layers.
 import { isIP } from 'node:net';
-import { isUnspecifiedIp } from '../core/config.js';
+import { isUnspecifiedIp, type Config } from '../core/config.js';
 import { TkError } from '../core/errors.js';
 
-export interface ProxyConfig {
-  credential_proxy: boolean;
-  credential_proxy_port: number;
-  credential_proxy_bind: string;
-  credential_proxy_ttl_secs: number;
-  credential_proxy_upstream: string;
-  /** host or host:port patterns; `*.example.com` matches subdomains; `host:*` any port. */
-  credential_proxy_allow: string[];
+/**
+ * The proxy's keys, as core Config types them; the two commands are optional here (the daemon
+ * gets them from its own config read, where absent means unset, not null).
+ */
+export type ProxyConfig = Pick<Config, 'credential_proxy' | 'credential_proxy_port' | 'credential_proxy_bind' | 'credential_proxy_ttl_secs' | 'credential_proxy_upstream' | 'credential_proxy_allow'> & {
   credential_command?: string | undefined;
   api_key_command?: string | undefined;
-}
+};
 
 /**
  * What Claude Code (installer, API, downloads) and the usual package managers need.
