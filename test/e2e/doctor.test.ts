@@ -53,6 +53,18 @@ describe('tk doctor against tart-sim', () => {
     expect(after.stdout).toContain('[ok] base-image: ghcr.io/cirruslabs/ubuntu:latest is present');
   }, 60_000);
 
+  it("sees tk's own proxy on the port as fine", async () => {
+    const started = await w.tk(['proxy', 'start', '-d']);
+    expect(started.code, started.stderr).toBe(0);
+    try {
+      const r = await w.tk(['doctor']);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toMatch(/^\[ok\] proxy: tk's credential proxy is running at 127\.0\.0\.1:\d+ \(PID \d+\)$/m);
+    } finally {
+      await w.tk(['proxy', 'stop']);
+    }
+  }, 60_000);
+
   it('fails on a missing tart binary, with the fix, exit 1', async () => {
     const missing = join(w.parent, 'no-such-tart');
     // w.env is the environment every w.tk call runs with
