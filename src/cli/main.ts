@@ -37,6 +37,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'config', aliases: [], summary: 'Show the merged config; trust/untrust repository config' },
   { name: 'proxy', aliases: [], summary: 'Credential proxy: start | stop | status' },
   { name: 'mcp', aliases: [], summary: 'Run the MCP server on stdio' },
+  { name: 'doctor', aliases: [], summary: 'Check tart, git, ssh, gh, the config, the state file and the proxy port' },
 ];
 
 export function findCommand(word: string): Entry | undefined {

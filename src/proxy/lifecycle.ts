@@ -252,3 +252,12 @@ export async function stopDaemon(home: string, waitMs = 3000): Promise<StopResul
   if (after.state !== 'absent' && !(after.state === 'running' && after.info.pid !== s.info.pid)) removePidFile(home);
   return { result: 'stopped', info: s.info };
 }
+
+export type PortStatus = { kind: 'tk'; pid: number; sameHome: boolean } | { kind: 'free' } | { kind: 'foreign' };
+
+/** Who holds bind:port, read only (for `tk doctor`): tk's proxy (of this home or another), nothing, or something else. */
+export async function proxyPortStatus(bind: string, port: number, home: string, timeoutMs = 1000): Promise<PortStatus> {
+  const h = await probeHealth(bind, port, timeoutMs);
+  if (h) return { kind: 'tk', pid: h.pid, sameHome: h.store === storeId(home) };
+  return (await probeAnyHttp(bind, port)) ? { kind: 'foreign' } : { kind: 'free' };
+}
