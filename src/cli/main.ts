@@ -37,6 +37,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'config', aliases: [], summary: 'Show the merged config; trust/untrust repository config' },
   { name: 'proxy', aliases: [], summary: 'Credential proxy: start | stop | status' },
   { name: 'mcp', aliases: [], summary: 'Run the MCP server on stdio' },
+  { name: 'completions', aliases: [], summary: 'Print a shell completion script: bash | zsh | fish' },
 ];
 
 export function findCommand(word: string): Entry | undefined {
@@ -144,6 +145,7 @@ export async function main(opts: MainOptions): Promise<number> {
     cwd: opts.cwd,
     env: opts.env,
     version: VERSION,
+    commands: COMMANDS,
     signal,
     out,
     config() {
