@@ -10,8 +10,9 @@ export interface GlobalFlags {
   version: boolean;
 }
 
-const GLOBAL_LONG: Record<string, keyof GlobalFlags> = { json: 'json', verbose: 'verbose', quiet: 'quiet', help: 'help', version: 'version' };
-const GLOBAL_SHORT: Record<string, keyof GlobalFlags> = { v: 'verbose', q: 'quiet', h: 'help', V: 'version' };
+/** Global flags (long name -> key), also read by the completion scripts (src/cli/completions.ts). */
+export const GLOBAL_LONG: Record<string, keyof GlobalFlags> = { json: 'json', verbose: 'verbose', quiet: 'quiet', help: 'help', version: 'version' };
+export const GLOBAL_SHORT: Record<string, keyof GlobalFlags> = { v: 'verbose', q: 'quiet', h: 'help', V: 'version' };
 
 export function usageError(message: string, usage?: string): TkError {
   return new TkError('usage', message, { hint: usage ? `Usage: tk ${usage}\nRun \`tk ${usage.split(' ')[0]} -h\` for help.` : 'Run `tk -h` for help.' });

@@ -91,6 +91,8 @@ export interface CommandContext {
   cwd: string;
   env: NodeJS.ProcessEnv;
   version: string;
+  /** The command table of src/cli/main.ts (names and aliases; `tk completions` loads each module). */
+  commands: readonly { name: string; aliases: readonly string[]; summary: string }[];
   /** Aborted on SIGINT/SIGTERM. */
   signal: AbortSignal;
   out: Output;

@@ -38,6 +38,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: 'proxy', aliases: [], summary: 'Credential proxy: start | stop | status' },
   { name: 'mcp', aliases: [], summary: 'Run the MCP server on stdio' },
   { name: 'doctor', aliases: [], summary: 'Check tart, git, ssh, gh, the config, the state file and the proxy port' },
+  { name: 'completions', aliases: [], summary: 'Print a shell completion script: bash | zsh | fish' },
 ];
 
 export function findCommand(word: string): Entry | undefined {
@@ -145,6 +146,7 @@ export async function main(opts: MainOptions): Promise<number> {
     cwd: opts.cwd,
     env: opts.env,
     version: VERSION,
+    commands: COMMANDS,
     signal,
     out,
     config() {
