@@ -3,7 +3,7 @@
 import { Box, Text } from 'ink';
 import { Fragment, memo } from 'react';
 import type { VmView, WorktreeChanges } from '../src/core/model.js';
-import type { ColumnDef, ColumnId, Tone } from '../src/tui/format.js';
+import type { ColumnDef, ColumnId, PhaseCell, Tone } from '../src/tui/format.js';
 import { agentCell, changesText, diskText, elapsed, fitCell, phaseCell, relativeTime, SPINNER, SPINNER_ASCII, stateTone } from '../src/tui/format.js';
 import type { AgentState, OpState } from '../src/tui/store.js';
 import { useSpinner } from '../hooks/useSpinner.js';
@@ -36,15 +36,15 @@ function cellText(width: number, text: string, style: Style, align: 'left' | 'ri
   return align === 'right' ? paint(pad, plain) + body + paint(' ', plain) : body + paint(`${pad} `, plain);
 }
 
-function phaseText(p: VmRowProps, spinnerFrame: number, ascii: boolean): { text: string; tone: Tone } {
-  const base = phaseCell(p.vm, p.op, p.failure, p.now);
+/** The phase cell: a spinning phase gets the shared spinner frame (and the action's elapsed time). */
+function phaseText(p: VmRowProps, base: PhaseCell, spinnerFrame: number, ascii: boolean): { text: string; tone: Tone } {
   if (!base.spinning) return base;
   const frames = ascii ? SPINNER_ASCII : SPINNER;
   const label = p.op ? `${p.op.phase ?? p.op.kind} ${elapsed(Date.now() - p.op.startedAt)}` : base.text;
   return { text: `${frames[spinnerFrame % frames.length]} ${label}`, tone: base.tone };
 }
 
-function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
+function cellFor(id: ColumnId, p: VmRowProps, phase: { text: string; tone: Tone }): { text: string; tone: Tone } {
   const { vm } = p;
   switch (id) {
     case 'branch':
@@ -66,7 +66,7 @@ function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
     case 'disk':
       return { text: diskText(vm), tone: 'normal' };
     case 'phase':
-      return { text: '', tone: 'normal' };
+      return phase;
   }
 }
 
@@ -77,13 +77,14 @@ function cellFor(id: ColumnId, p: VmRowProps): { text: string; tone: Tone } {
  */
 export const VmRow = memo(function VmRow(p: VmRowProps) {
   const theme = useTheme();
-  const spinning = phaseCell(p.vm, p.op, p.failure, p.now).spinning;
-  const frame = useSpinner(spinning);
+  const base = phaseCell(p.vm, p.op, p.failure, p.now);
+  const frame = useSpinner(base.spinning);
+  const phase = phaseText(p, base, frame, theme.ascii);
   const waiting = p.agent === 'waiting';
   const marker = p.selected ? (theme.ascii ? '>' : '›') : waiting ? '!' : ' ';
   let line = paint(`${marker} `, { bold: true, inverse: p.selected, ...(waiting && !p.selected ? toneStyle(theme, 'attention') : {}) });
   for (const c of p.columns) {
-    const { text, tone } = c.def.id === 'phase' ? phaseText(p, frame, theme.ascii) : cellFor(c.def.id, p);
+    const { text, tone } = cellFor(c.def.id, p, phase);
     line += cellText(c.width, text, toneStyle(theme, tone), c.def.align, p.selected);
   }
   return <Text wrap="truncate-end">{line}</Text>;
@@ -93,6 +94,8 @@ export interface VmTableRow extends Omit<VmRowProps, 'columns'> {
   /** Repository heading drawn above this row (grouped view). */
   heading?: string;
 }
+
+const HEAD_STYLE: Style = { bold: true, underline: true };
 
 export interface VmTableProps {
   columns: readonly TableColumn[];
@@ -106,22 +109,7 @@ export interface VmTableProps {
 export function VmTable({ columns, rows, height, empty }: VmTableProps) {
   return (
     <Box flexDirection="column" height={height + 1} overflow="hidden">
-      <Text wrap="truncate-end">
-        {'  '}
-        {columns.map((c) => {
-          const fit = fitCell(c.def.title, c.width);
-          const pad = ' '.repeat(fit.pad);
-          return (
-            <Fragment key={c.def.id}>
-              {c.def.align === 'right' && pad}
-              <Text bold underline>
-                {fit.text}
-              </Text>
-              {c.def.align === 'right' ? ' ' : `${pad} `}
-            </Fragment>
-          );
-        })}
-      </Text>
+      <Text wrap="truncate-end">{`  ${columns.map((c) => cellText(c.width, c.def.title, HEAD_STYLE, c.def.align, false)).join('')}`}</Text>
       {rows.length === 0 ? (
         <Box paddingLeft={2}>
           <Text dimColor>{empty}</Text>
