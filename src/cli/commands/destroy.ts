@@ -2,6 +2,7 @@ import { TkError } from '../../core/errors.js';
 import type { DestroyPlan } from '../../core/model.js';
 import { defineCommand } from '../command.js';
 import { resolveName } from '../local.js';
+import { confirm } from '../prompt.js';
 
 function describe(p: DestroyPlan, discard: boolean): string {
   const lines = [`This will remove:`];
@@ -44,11 +45,7 @@ export default defineCommand({
       if (!ctx.interactive) {
         throw new TkError('usage', `Refusing to destroy ${name} without confirmation: no terminal to ask on.`, { hint: `Run \`tk destroy ${name} --force\` (add --discard-changes to drop unsaved work too).` });
       }
-      ctx.io.stderr.write(describe(plan, discard) + '\nProceed? [y/N] ');
-      const { createInterface } = await import('node:readline/promises');
-      const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: false });
-      const answer = await rl.question('', { signal: ctx.signal }).finally(() => rl.close());
-      if (!/^y(es)?$/i.test(answer.trim())) {
+      if (!(await confirm(ctx, describe(plan, discard) + '\nProceed?'))) {
         ctx.out.success('Nothing destroyed', { name, destroyed: false }, 'Nothing destroyed.');
         return 1;
       }

@@ -2,18 +2,7 @@ import { TkError } from '../../core/errors.js';
 import { defineCommand } from '../command.js';
 import { resolveName } from '../local.js';
 import { enterInteractive } from './spawn.js';
-
-async function confirm(ctx: Parameters<typeof resolveName>[0], question: string): Promise<boolean> {
-  ctx.io.stderr.write(`${question} [y/N] `);
-  const { createInterface } = await import('node:readline/promises');
-  const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: false });
-  try {
-    const a = await rl.question('', { signal: ctx.signal });
-    return /^y(es)?$/i.test(a.trim());
-  } finally {
-    rl.close();
-  }
-}
+import { confirm } from '../prompt.js';
 
 export default defineCommand({
   name: 'enter',

@@ -2,6 +2,7 @@ import { TkError } from '../../core/errors.js';
 import type { DestroyReport } from '../../core/model.js';
 import { parseDays, selectStale } from '../../core/prune.js';
 import { defineCommand } from '../command.js';
+import { confirm } from '../prompt.js';
 
 export default defineCommand({
   name: 'prune',
@@ -48,11 +49,7 @@ export default defineCommand({
         throw new TkError('usage', `Refusing to prune ${names.length} VM(s) without confirmation: no terminal to ask on.`, { hint: 'Run `tk prune --dry-run` to see them, then `tk prune --force`.' });
       }
       const list = stale.map((v) => `  ${v.name} (last used ${v.last_used ?? '?'})`).join('\n');
-      ctx.io.stderr.write(`Unused for more than ${days} day(s):\n${list}\nEach goes like tk destroy (worktrees with unsaved work are kept). Proceed? [y/N] `);
-      const { createInterface } = await import('node:readline/promises');
-      const rl = createInterface({ input: ctx.io.stdin, output: ctx.io.stderr, terminal: false });
-      const answer = await rl.question('', { signal: ctx.signal }).finally(() => rl.close());
-      if (!/^y(es)?$/i.test(answer.trim())) {
+      if (!(await confirm(ctx, `Unused for more than ${days} day(s):\n${list}\nEach goes like tk destroy (worktrees with unsaved work are kept). Proceed?`))) {
         ctx.out.success('Nothing pruned', { ...base, pruned: [], worktrees_kept: [] }, 'Nothing pruned.');
         return 1;
       }
