@@ -47,19 +47,15 @@ import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
-import { bundleBaselineApp, CLK_TCK, dashboardLaunch, median, pct, procTicks, root, rssMb, sleep } from './lib/dashboard-common.mjs';
+import { bundleBaselineApp, CLK_TCK, dashboardLaunch, numberOption, median, pct, procTicks, root, rssMb, sleep } from './lib/dashboard-common.mjs';
 
 const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const VMS = opt('vms', 100);
-const RUNNING = opt('running', 5);
-const IDLE_S = opt('idle-seconds', 20);
-const KEYS = opt('keys', 40);
-const SETTLE_S = opt('settle-seconds', 10);
-const LAUNCH_S = opt('launch-seconds', 5);
+const VMS = numberOption('vms', 100);
+const RUNNING = numberOption('running', 5);
+const IDLE_S = numberOption('idle-seconds', 20);
+const KEYS = numberOption('keys', 40);
+const SETTLE_S = numberOption('settle-seconds', 10);
+const LAUNCH_S = numberOption('launch-seconds', 5);
 const COLS = 160;
 const ROWS = 50;
 if (!(RUNNING >= 1 && VMS >= RUNNING + 1)) throw new Error('need --running >= 1 and --vms >= --running + 1');

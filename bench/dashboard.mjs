@@ -14,19 +14,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pty from 'node-pty';
 import { esbuildOptions } from '../scripts/build-options.mjs';
-import { bundleBaselineApp, CLK_TCK, dashboardLaunch, pct, procTicks, root, rssMb, sleep } from './lib/dashboard-common.mjs';
+import { bundleBaselineApp, CLK_TCK, dashboardLaunch, numberOption, pct, procTicks, root, rssMb, sleep } from './lib/dashboard-common.mjs';
 
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const VMS = opt('vms', 100);
-const IDLE_S = opt('idle-seconds', 10);
-const KEYS = opt('keys', 60);
-const SETTLE_S = opt('settle-seconds', 10);
-const BUSY_S = opt('busy-seconds', 20);
-const BUSY_VMS = opt('busy-vms', 10);
+const VMS = numberOption('vms', 100);
+const IDLE_S = numberOption('idle-seconds', 10);
+const KEYS = numberOption('keys', 60);
+const SETTLE_S = numberOption('settle-seconds', 10);
+const BUSY_S = numberOption('busy-seconds', 20);
+const BUSY_VMS = numberOption('busy-vms', 10);
 const work = mkdtempSync(join(tmpdir(), 'tk-bench-'));
 // Launch both programs the way bin/tk launches the dashboard: its malloc setting, node flags and
 // a warm V8 compile cache (bin/tk sets NODE_COMPILE_CACHE; a warm-up launch fills it first).

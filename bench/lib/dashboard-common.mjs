@@ -16,6 +16,13 @@ export const pct = (xs, p) => {
 };
 export const median = (xs) => pct(xs, 50);
 
+/** `--name N` from the command line as a number, else `dflt`. */
+export function numberOption(name, dflt) {
+  const argv = process.argv.slice(2);
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(argv[i + 1]) : dflt;
+}
+
 /** Fields of /proc/<pid>/stat: own CPU ticks (utime+stime) and those of reaped children (cutime+cstime). */
 export function procTicks(pid) {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
